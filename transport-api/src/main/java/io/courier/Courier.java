@@ -1,0 +1,158 @@
+package io.courier;
+
+import io.courier.runtime.Providers;
+import io.courier.runtime.SubscriptionRuntime;
+import io.courier.spi.Capabilities;
+import io.courier.spi.Transport;
+import io.courier.spi.TransportProvider;
+import io.courier.spi.TransportUrl;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The facade the server and the workers program against: {@code Courier.connect(url)}, then {@link #send} and
+ * {@link #subscribe}. Changing the URL is the only change needed to move between transports.
+ *
+ * <pre>{@code
+ * try (Courier courier = Courier.connect("kafka://127.0.0.1:9092")) {
+ *     courier.send(Message.to("any@orders").payload("hello").build()).join();
+ *     courier.subscribe(SubscriptionOptions.group("orders").member("w1").build(), d -> process(d.message()));
+ * }
+ * }</pre>
+ * Thread-safe. Policy (size checks, retries, dead-letters, concurrency, lease extension, close) lives here and in
+ * {@link SubscriptionRuntime}, once for every transport.
+ */
+public final class Courier implements AutoCloseable {
+    /** Environment variable read by {@link #connect()}. */
+    public static final String URL_ENV = "COURIER_URL";
+    private static final Logger log = LoggerFactory.getLogger(Courier.class);
+
+    private final Transport transport;
+    private final TransportUrl url;
+    private final Set<SubscriptionRuntime> subscriptions = ConcurrentHashMap.newKeySet();
+    private final Set<CompletableFuture<Void>> pendingSends = ConcurrentHashMap.newKeySet();
+    private final AtomicBoolean closed = new AtomicBoolean();
+
+    private Courier(Transport transport, TransportUrl url) {
+        this.transport = transport;
+        this.url = url;
+    }
+
+    /** Connects with the URL in {@code COURIER_URL}. */
+    public static Courier connect() {
+        String url = System.getenv(URL_ENV);
+        if (url == null || url.isBlank()) {
+            throw new InvalidUrlException(URL_ENV + " is not set: set it to a transport URL such as mem://, http://127.0.0.1:8080 or kafka://127.0.0.1:9092");
+        }
+        return connect(url);
+    }
+
+    /**
+     * Opens a transport from its URL. Throws {@link InvalidUrlException} for a malformed URL or an unknown or invalid
+     * parameter, {@link UnknownSchemeException} listing the schemes on the class path,
+     * {@link TransportUnavailableException} when the broker cannot be reached, {@link AuthenticationException} on
+     * refused credentials.
+     */
+    public static Courier connect(String url) {
+        TransportUrl parsed = TransportUrl.parse(url);
+        TransportProvider provider = Providers.forScheme(parsed.scheme());
+        parsed.validate(provider.parameters());
+        Transport transport = provider.open(parsed);
+        log.info("courier connected transport={} url={}", parsed.scheme(), parsed.redacted());
+        return new Courier(transport, parsed);
+    }
+
+    /** Wraps an already open transport (tests, embedding). */
+    public static Courier wrap(Transport transport, TransportUrl url) { return new Courier(transport, url); }
+
+    /** What the transport declares it can do. */
+    public Capabilities capabilities() { return transport.capabilities(); }
+
+    /** The URL, password redacted. */
+    public String url() { return url.redacted(); }
+
+    /** The scheme, e.g. {@code kafka}. */
+    public String transportName() { return url.scheme(); }
+
+    /** The SPI object underneath, for tooling (the conformance suite) and advanced use. */
+    public Transport transport() { return transport; }
+
+    /** Sends one message; completes when the medium durably accepted it (C1). */
+    public CompletableFuture<Void> send(Message message) { return send(List.of(message)); }
+
+    /**
+     * Sends a batch; completes when every message was durably accepted, exceptionally otherwise. Oversized messages
+     * fail at once with {@link PayloadTooLargeException} and nothing of the batch is sent.
+     */
+    public CompletableFuture<Void> send(List<Message> batch) {
+        if (closed.get()) return CompletableFuture.failedFuture(new CourierException("this Courier is closed: connect again to send"));
+        if (batch.isEmpty()) return CompletableFuture.completedFuture(null);
+        long limit = transport.capabilities().maxPayloadBytes();
+        for (Message m : batch) {
+            long size = sizeOf(m);
+            if (size > limit) {
+                return CompletableFuture.failedFuture(new PayloadTooLargeException(m.id(), size, limit, url.scheme() + " maximum message size"));
+            }
+        }
+        CompletableFuture<Void> f;
+        try {
+            f = transport.send(batch);
+        } catch (RuntimeException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+        pendingSends.add(f);
+        f.whenComplete((v, e) -> pendingSends.remove(f));
+        return f;
+    }
+
+    /** Payload plus header names and values in UTF-8: what every transport counts against its limit. */
+    public static long sizeOf(Message m) {
+        long size = m.payload().length;
+        for (Map.Entry<String, String> h : m.headers().entrySet()) {
+            size += h.getKey().length() + h.getValue().getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
+        }
+        return size;
+    }
+
+    /** Starts a subscription: the runtime fetches, runs {@code handler} and settles (see {@link Handler}). */
+    public Subscription subscribe(SubscriptionOptions options, Handler handler) {
+        if (closed.get()) throw new CourierException("this Courier is closed: connect again to subscribe");
+        SubscriptionRuntime s = new SubscriptionRuntime(this, options, handler, subscriptions::remove);
+        subscriptions.add(s);
+        s.start();
+        return s;
+    }
+
+    /**
+     * Closes every subscription (each with its grace period), waits up to 30 s for sends in flight, then closes the
+     * transport. Idempotent.
+     */
+    @Override
+    public void close() {
+        if (!closed.compareAndSet(false, true)) return;
+        List<Thread> closers = new ArrayList<>();
+        for (SubscriptionRuntime s : List.copyOf(subscriptions)) closers.add(Thread.ofVirtual().start(s::close));
+        for (Thread t : closers) {
+            try { t.join(); } catch (InterruptedException e) { Thread.currentThread().interrupt(); }
+        }
+        try {
+            CompletableFuture.allOf(pendingSends.toArray(CompletableFuture[]::new)).get(30, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            log.debug("pending sends at close did not all complete: {}", e.toString());
+        }
+        transport.close();
+        log.info("courier closed transport={}", url.scheme());
+    }
+
+    /** Default grace for closing, exposed for tools. */
+    public static Duration defaultCloseGrace() { return Duration.ofSeconds(10); }
+}

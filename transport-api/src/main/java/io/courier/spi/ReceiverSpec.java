@@ -1,0 +1,21 @@
+package io.courier.spi;
+
+import java.time.Duration;
+
+/**
+ * What a receiver is opened for.
+ *
+ * @param group       the group whose {@code any@group} messages it competes for
+ * @param member      this member's id, or null; when set, {@code uni@group/member} and {@code any@group/member}
+ *                    messages for it are received too
+ * @param prefetch    the most unsettled deliveries the receiver may hold (C11); the runtime never asks for more
+ * @param ackDeadline lease of a delivery: unsettled and not extended for this long, it is redelivered (C6)
+ */
+public record ReceiverSpec(String group, String member, int prefetch, Duration ackDeadline) {
+    public ReceiverSpec {
+        io.courier.Destination.any(group); // validates the name
+        if (member != null) io.courier.Destination.uni(group, member);
+        if (prefetch < 1) throw new IllegalArgumentException("prefetch must be at least 1, got " + prefetch);
+        if (ackDeadline.isNegative() || ackDeadline.isZero()) throw new IllegalArgumentException("ackDeadline must be positive");
+    }
+}
