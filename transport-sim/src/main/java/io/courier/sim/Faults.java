@@ -87,17 +87,19 @@ public record Faults(long seed, double duplicate, double reorder, Duration delay
     public String toQuery() {
         StringJoiner j = new StringJoiner("&");
         j.add("seed=" + seed);
-        if (duplicate > 0) j.add("dup=" + duplicate);
-        if (reorder > 0) j.add("reorder=" + reorder);
+        if (duplicate > 0) j.add("dup=" + plain(duplicate));
+        if (reorder > 0) j.add("reorder=" + plain(reorder));
         if (!delayMax.isZero()) j.add("delay=" + delayMin.toMillis() + "-" + delayMax.toMillis() + "ms");
-        if (dropAck > 0) j.add("drop-ack=" + dropAck);
-        if (disconnect > 0) j.add("disconnect=" + disconnect);
-        if (crash > 0) j.add("crash=" + crash);
+        if (dropAck > 0) j.add("drop-ack=" + plain(dropAck));
+        if (disconnect > 0) j.add("disconnect=" + plain(disconnect));
+        if (crash > 0) j.add("crash=" + plain(crash));
         return j.toString();
     }
 
     @Override
     public String toString() { return toQuery(); }
+
+    private static String plain(double d) { return java.math.BigDecimal.valueOf(d).stripTrailingZeros().toPlainString(); }
 
     private static Parameter probability(String name, String description) {
         return new Parameter(name, Parameter.Kind.DOUBLE, "0", description + " (0..1)", v -> {
