@@ -312,6 +312,7 @@ public final class SubscriptionRuntime implements Subscription {
         if (!closed.compareAndSet(false, true)) return;
         closing = true;
         synchronized (lock) { lock.notifyAll(); }
+        if (fetcher != null) fetcher.interrupt(); // a receive in progress would take messages released by closing peers
         joinQuietly(fetcher, options.pollWait().toMillis() + 2_000);
         long deadline = System.nanoTime() + grace.toNanos();
         synchronized (lock) {
