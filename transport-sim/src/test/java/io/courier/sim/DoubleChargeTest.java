@@ -77,6 +77,22 @@ class DoubleChargeTest {
     }
 
     @Test
+    void seedsPerSecondWithAHundredOrdersPerSeed() {
+        for (int round = 0; round < 2; round++) { // the first round warms the JIT up
+            long t0 = System.nanoTime();
+            int seeds = 500;
+            for (long seed = 1; seed <= seeds; seed++) {
+                Simulation sim = Simulation.seed(seed).faults(SimCommandCore.DEFAULT_FAULTS).build();
+                Ledger ledger = new Ledger();
+                for (int i = 0; i < 100; i++) sim.send("acct-" + (i % 7) + ":" + (i + 1));
+                sim.run(ChargeWorkers.idempotent(ledger));
+            }
+            double secs = (System.nanoTime() - t0) / 1e9;
+            System.out.printf("round %d: %d seeds x 100 orders, every fault: %.2f s, %.0f seeds/s%n", round, seeds, secs, seeds / secs);
+        }
+    }
+
+    @Test
     void theIdempotentWorkerSurvivesHeavyFaultsToo() {
         long t0 = System.nanoTime();
         Optional<SeedSearch.Failure> f = SeedSearch.over(1, 1_000, SimCommandCore.DEFAULT_FAULTS, sim -> chargesEachOrderOnce(sim, true));
