@@ -113,10 +113,17 @@ public final class Simulation {
      * time when nothing is ready. Throws {@link IllegalStateException} past {@code maxSteps} deliveries (a handler
      * that never lets the group become quiet). Exceptions of the handler are not thrown: they are the retry path.
      */
-    public Result run(Handler handler) {
+    public Result run(Handler handler) { return run(handler, null); }
+
+    /**
+     * Like {@link #run(Handler)}, but stops also once {@code virtualLimit} of virtual time has passed since this
+     * call (for programs that keep producing work); null means no limit. The handler may {@link #send} meanwhile.
+     */
+    public Result run(Handler handler, Duration virtualLimit) {
         Objects.requireNonNull(handler, "handler");
+        long until = virtualLimit == null ? Long.MAX_VALUE : now + virtualLimit.toMillis();
         long steps = 0;
-        while (true) {
+        while (now < until) {
             if (roll(faults.disconnect())) {
                 Member m = members.get(random.nextInt(members.size()));
                 trace.add(elapsed(), Kind.FAULT, m.name, "-", 0, "disconnect leases-released");
@@ -127,7 +134,7 @@ public final class Simulation {
             if (next == null) {
                 long at = nextEventAt();
                 if (at == Long.MAX_VALUE) break;
-                now = Math.max(now, at);
+                now = Math.min(until, Math.max(now, at));
                 continue;
             }
             if (++steps > maxSteps) {

@@ -125,6 +125,19 @@ class SimulationTest {
     }
 
     @Test
+    void aProgramThatKeepsProducingWorkStopsAtTheVirtualTimeLimit() {
+        Simulation sim = Simulation.seed(1).build();
+        sim.send("tick");
+        int[] ticks = {0};
+        Simulation.Result r = sim.run(d -> {
+            ticks[0]++;
+            sim.send(Message.to("any@sim").id("tick-" + ticks[0]).notBefore(sim.clock().instant().plusSeconds(60)).payload("tick").build());
+        }, Duration.ofHours(1));
+        assertEquals(60, ticks[0], "one tick a minute during [0, 1 h): the limit itself is excluded");
+        assertEquals(Duration.ofHours(1).toMillis(), r.virtualMillis());
+    }
+
+    @Test
     void faultParametersAreValidatedAndDocumented() {
         assertThrows(InvalidUrlException.class, () -> Faults.parse("dup=1.5"));
         assertThrows(InvalidUrlException.class, () -> Faults.parse("delay=200-100ms"));
