@@ -35,10 +35,16 @@ public final class Mutants {
                         return out;
                     }
                 }),
-                new Mutant("shares-leases", "C3", "releases every lease at once, so other members take messages being handled", t -> new BrokenTransport(t) {
+                new Mutant("fans-out-to-all-members", "C3", "hands every delivery to every member of the group, as a broadcast", t -> new BrokenTransport(t) {
+                    final List<Received> all = new java.util.concurrent.CopyOnWriteArrayList<>();
+                    final java.util.Map<Receiver, Integer> cursors = new java.util.concurrent.ConcurrentHashMap<>();
                     @Override protected List<Received> onReceive(List<Received> got, Receiver r) {
-                        if (!got.isEmpty()) r.nack(got, Duration.ZERO);
-                        return got;
+                        all.addAll(got);
+                        int from = cursors.getOrDefault(r, 0);
+                        List<Received> out = new ArrayList<>(got);
+                        for (Received d : all.subList(from, all.size())) if (!got.contains(d)) out.add(d);
+                        cursors.put(r, all.size());
+                        return out;
                     }
                 }),
                 new Mutant("ignores-member", "C4", "sends uni@group/member to any member of the group", t -> new BrokenTransport(t) {
