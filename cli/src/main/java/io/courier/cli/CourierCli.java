@@ -6,6 +6,8 @@ import io.courier.UnknownSchemeException;
 import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.util.List;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -59,9 +61,10 @@ public final class CourierCli implements Runnable {
             e.getCommandLine().usage(err);
             return BAD_INPUT;
         });
-        cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
-            err.println("courier: " + messageOf(e));
-            if (verbose) e.printStackTrace(err);
+        cli.setExecutionExceptionHandler((thrown, commandLine, parseResult) -> {
+            Throwable e = unwrap(thrown);
+            err.println("courier: " + messageOf(e, verbose));
+            if (verbose) thrown.printStackTrace(err);
             return exitCodeOf(e);
         });
         return cli.execute(args);
@@ -74,13 +77,19 @@ public final class CourierCli implements Runnable {
         return FAILED;
     }
 
+    /** The error inside the wrappers of asynchronous code ({@code CompletableFuture.join()} and the like). */
+    static Throwable unwrap(Throwable e) {
+        while ((e instanceof CompletionException || e instanceof ExecutionException) && e.getCause() != null) e = e.getCause();
+        return e;
+    }
+
     /** One line: Courier's messages already name the problem and the fix; anything else gets its type. */
-    static String messageOf(Throwable e) {
-        String m = e.getMessage();
+    static String messageOf(Throwable e, boolean verbose) {
+        String m = e.getMessage() == null ? null : e.getMessage().replace('\n', ' ');
         if (e instanceof CourierException || e instanceof IllegalArgumentException) {
-            return m == null ? e.getClass().getSimpleName() : m.replace('\n', ' ');
+            return m == null ? e.getClass().getSimpleName() : m;
         }
-        return e.getClass().getName() + (m == null ? "" : ": " + m.replace('\n', ' ')) + " (run again with --verbose for the stack trace)";
+        return e.getClass().getName() + (m == null ? "" : ": " + m) + (verbose ? "" : " (run again with --verbose for the stack trace)");
     }
 
     static boolean isVerbose(String[] args) {

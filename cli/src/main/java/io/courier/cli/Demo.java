@@ -57,6 +57,8 @@ final class Demo {
     private final Map<String, String> completedBy = new ConcurrentHashMap<>();
     private final Set<String> deadLettered = ConcurrentHashMap.newKeySet();
     private final AtomicInteger redeliveries = new AtomicInteger();
+    /** Redeliveries of tasks that never failed: released by the stopped worker. */
+    private final AtomicInteger handedOver = new AtomicInteger();
     private final AtomicInteger duplicates = new AtomicInteger();
     private final Histogram latencyMicros = new ConcurrentHistogram(3);
 
@@ -92,15 +94,16 @@ final class Demo {
                     if (!stopped && finished() >= settings.tasks() * 4L / 10) {
                         stopped = true;
                         Subscription last = workers.get(workers.size() - 1);
-                        stop = new DemoReport.Stop("w" + workers.size(), finished(), last.inFlight());
+                        stop = new DemoReport.Stop("w" + workers.size(), finished(), last.inFlight(), 0);
                         Thread.ofVirtual().start(() -> last.close(STOP_GRACE));
                     }
                     Thread.sleep(2);
                 }
             }
             Duration elapsed = Duration.ofNanos(System.nanoTime() - start);
+            boolean timedOut = finished() < settings.tasks();
             dlq.close(Duration.ZERO);
-            return report(elapsed, stop);
+            return report(elapsed, stop, timedOut);
         } finally {
             for (int i = connections.size() - 1; i >= 1; i--) connections.get(i).close();
         }
@@ -128,9 +131,12 @@ final class Demo {
     }
 
     private void handle(String member, Delivery d) throws InterruptedException {
-        if (d.attempt() > 1) redeliveries.incrementAndGet();
         Message m = d.message();
         int task = Integer.parseInt(m.headers().get(TASK));
+        if (d.attempt() > 1) {
+            redeliveries.incrementAndGet();
+            if (task != poison && (task % 10 != 0 || d.attempt() > 2)) handedOver.incrementAndGet();
+        }
         if (task == poison) throw new IllegalStateException("poison task " + task + " always fails");
         if (task % 10 == 0 && d.attempt() == 1) throw new IllegalStateException("task " + task + " fails on its first attempt");
         Thread.sleep(ThreadLocalRandom.current().nextInt(1, 4)); // the work
@@ -144,7 +150,7 @@ final class Demo {
 
     private int finished() { return completedBy.size() + deadLettered.size(); }
 
-    private DemoReport report(Duration elapsed, DemoReport.Stop stop) {
+    private DemoReport report(Duration elapsed, DemoReport.Stop stop, boolean timedOut) {
         Set<String> settled = ConcurrentHashMap.newKeySet();
         settled.addAll(completedBy.keySet());
         settled.addAll(deadLettered);
@@ -153,6 +159,7 @@ final class Demo {
         return new DemoReport(settings.transport(), "any@" + group, settings.tasks(), settings.workers(), completedBy.size(),
                 redeliveries.get(), deadLettered.size(), settings.tasks() - settled.size(), duplicates.get(), elapsed,
                 latencyMicros.getValueAtPercentile(50) / 1000.0, latencyMicros.getValueAtPercentile(99) / 1000.0,
-                perWorker, stop);
+                perWorker, stop == null ? null : new DemoReport.Stop(stop.member(), stop.atFinished(), stop.inFlight(), handedOver.get()),
+                timedOut ? settings.timeout() : null);
     }
 }

@@ -13,13 +13,17 @@ import java.util.stream.Collectors;
  * @param duplicates    completions of an already completed task (at-least-once)
  * @param completedBy   completions per worker member id
  * @param stop          which worker was stopped and when, or null
+ * @param timedOut      the timeout that ended the wait before every task finished, or null
  */
 record DemoReport(String transport, String destination, int sent, int workers, int completed, int retried,
                   int deadLettered, int lost, int duplicates, Duration elapsed, double p50Millis, double p99Millis,
-                  Map<String, Integer> completedBy, Stop stop) {
+                  Map<String, Integer> completedBy, Stop stop, Duration timedOut) {
 
-    /** The worker closed mid-way: its member id, tasks finished at that moment, deliveries it held. */
-    record Stop(String member, int atFinished, int inFlight) {}
+    /**
+     * The worker closed mid-way: its member id, tasks finished at that moment, deliveries it held, and how many
+     * deliveries of tasks that never failed were redelivered (to the other workers) afterwards.
+     */
+    record Stop(String member, int atFinished, int inFlight, int redelivered) {}
 
     double throughput() { return (completed + deadLettered) / Math.max(1e-9, elapsed.toNanos() / 1e9); }
 
@@ -30,14 +34,15 @@ record DemoReport(String transport, String destination, int sent, int workers, i
                 .map(e -> e.getKey() + " " + e.getValue()).collect(Collectors.joining(", ")));
         row(out, "retried", Integer.toString(retried), "redeliveries: every 10th task fails once, the poison task, the stopped worker's");
         row(out, "dead-lettered", Integer.toString(deadLettered), "the poison task after " + Demo.MAX_ATTEMPTS + " attempts, counted on " + destination + ".dlq");
-        row(out, "lost", Integer.toString(lost), lost == 0 ? "every task completed or dead-lettered" : "NOT completed nor dead-lettered");
+        row(out, "lost", Integer.toString(lost), lost == 0 ? "every task completed or dead-lettered"
+                : "neither completed nor dead-lettered" + (timedOut == null ? "" : " within the timeout of " + timedOut.toSeconds() + " s"));
         row(out, "duplicates", Integer.toString(duplicates), "completions of an already completed task (at-least-once)");
         row(out, "throughput", String.format("%,.0f msg/s", throughput()), "");
         row(out, "latency p50", String.format("%.1f ms", p50Millis), "send -> completion");
         row(out, "latency p99", String.format("%.1f ms", p99Millis), "");
         if (stop != null) {
             row(out, "worker stopped", stop.member(), "at " + stop.atFinished() + "/" + sent + ", holding " + stop.inFlight()
-                    + " deliveries: released to the others");
+                    + " deliveries: released, " + stop.redelivered() + " redelivered to the others");
         }
         row(out, "wall time", String.format("%.2f s", elapsed.toNanos() / 1e9), "");
     }
