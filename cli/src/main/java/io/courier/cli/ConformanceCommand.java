@@ -19,7 +19,7 @@ final class ConformanceCommand implements Callable<Integer> {
     String url;
 
     @Option(names = "--restart-command", paramLabel = "CMD",
-            description = "Shell command that restarts the broker (for the restart clauses); without it those clauses are skipped as not applicable.")
+            description = "Shell command that restarts the broker, for the clauses that need a restart (e.g. 'scripts/brokers restart kafka').")
     String restartCommand;
 
     @Option(names = "--report", paramLabel = "FILE.json", description = "Also write the results as JSON to this file.")

@@ -11,10 +11,13 @@ import picocli.CommandLine.ParentCommand;
         description = "Send tasks to a group and handle them with several workers: some fail and are retried, one is "
                 + "dead-lettered, one worker is stopped mid-way. Prints what happened; exits 1 if any task was lost.")
 final class DemoCommand implements Callable<Integer> {
+    /** The transport when {@code --transport} is not given. */
+    static final String DEFAULT_TRANSPORT = "mem://";
+
     @ParentCommand
     CourierCli cli;
 
-    @Option(names = "--transport", paramLabel = "URL", defaultValue = "mem://", description = "Transport URL. Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--transport", paramLabel = "URL", defaultValue = DEFAULT_TRANSPORT, description = "Transport URL. Default: ${DEFAULT-VALUE}.")
     String transport;
 
     @Option(names = "--tasks", paramLabel = "N", defaultValue = "1000", description = "Tasks to send. Default: ${DEFAULT-VALUE}.")
