@@ -20,6 +20,7 @@ import picocli.CommandLine.Command;
  */
 @Command(name = "courier", mixinStandardHelpOptions = true, version = "courier 0.1.0-SNAPSHOT",
         description = "Queue-agnostic message transport: try it (demo) and check a transport against the contract (conformance).",
+        // Subcommands: hub, sim and bench are added here by their modules' authors.
         subcommands = {DemoCommand.class, ConformanceCommand.class, CommandLine.HelpCommand.class})
 public final class CourierCli implements Runnable {
     /** Exit code: the command ran and found a failure (demo lost messages, clauses failed). */

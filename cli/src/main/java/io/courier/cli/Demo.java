@@ -13,9 +13,11 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import org.HdrHistogram.ConcurrentHistogram;
 import org.HdrHistogram.Histogram;
 
@@ -38,7 +40,8 @@ final class Demo {
     private static final String SENT_AT = "demo.sent-nanos";
     private static final String TASK = "demo.task";
     private static final int BATCH = 100;
-    private static final Duration STOP_GRACE = Duration.ofMillis(20);
+    /** How long the stopped worker may finish what it runs; the rest is released to the others. */
+    static final Duration STOP_GRACE = Duration.ofMillis(20);
 
     /** What to run. */
     record Settings(String transport, int tasks, int workers, int concurrency, Duration timeout) {
@@ -73,40 +76,58 @@ final class Demo {
     /** Runs the scenario and returns its figures; throws the transport's typed error when it cannot connect. */
     DemoReport run() throws InterruptedException {
         List<Courier> connections = new ArrayList<>();
-        try (Courier server = Courier.connect(settings.transport())) {
-            connections.add(server);
-            Subscription dlq = server.subscribe(SubscriptionOptions.group(group + ".dlq").pollWait(Duration.ofMillis(200)).build(),
+        try {
+            Courier server = connect(connections);
+            server.subscribe(SubscriptionOptions.group(group + ".dlq").pollWait(Duration.ofMillis(200)).build(),
                     d -> deadLettered.add(d.message().id()));
             List<Subscription> workers = new ArrayList<>();
             for (int w = 1; w <= settings.workers(); w++) {
-                Courier c = Courier.connect(settings.transport());
-                connections.add(c);
                 String member = "w" + w;
-                workers.add(c.subscribe(workerOptions(member), d -> handle(member, d)));
+                workers.add(connect(connections).subscribe(workerOptions(member), d -> handle(member, d)));
             }
             long start = System.nanoTime();
-            DemoReport.Stop stop = null;
-            boolean stopped = settings.workers() < 2; // never stop the only worker
-            try (ProgressBar bar = progress == null ? null : new ProgressBar(progress, settings.tasks(), this::finished).start()) {
-                send(server);
-                long deadline = start + settings.timeout().toNanos();
-                while (finished() < settings.tasks() && System.nanoTime() < deadline) {
-                    if (!stopped && finished() >= settings.tasks() * 4L / 10) {
-                        stopped = true;
-                        Subscription last = workers.get(workers.size() - 1);
-                        stop = new DemoReport.Stop("w" + workers.size(), finished(), last.inFlight(), 0);
-                        Thread.ofVirtual().start(() -> last.close(STOP_GRACE));
-                    }
-                    Thread.sleep(2);
-                }
+            ProgressBar bar = progress == null ? null : new ProgressBar(progress, settings.tasks(), this::finished).start();
+            DemoReport.Stop stop;
+            try {
+                CompletableFuture<Void> sending = CompletableFuture.runAsync(() -> send(server), Thread::startVirtualThread);
+                stop = awaitFinished(sending, workers, start + settings.timeout().toNanos());
+            } finally {
+                if (bar != null) bar.close();
             }
-            Duration elapsed = Duration.ofNanos(System.nanoTime() - start);
-            boolean timedOut = finished() < settings.tasks();
-            dlq.close(Duration.ZERO);
-            return report(elapsed, stop, timedOut);
+            return report(Duration.ofNanos(System.nanoTime() - start), stop);
         } finally {
-            for (int i = connections.size() - 1; i >= 1; i--) connections.get(i).close();
+            for (int i = connections.size() - 1; i >= 0; i--) connections.get(i).close();
         }
+    }
+
+    private Courier connect(List<Courier> connections) {
+        Courier c = Courier.connect(settings.transport());
+        connections.add(c);
+        return c;
+    }
+
+    /**
+     * Waits until every task is completed or dead-lettered (or the deadline passes); once 40 % are done, closes the
+     * last worker with a short grace. Returns which worker was stopped, or null with a single worker (never stopped).
+     */
+    private DemoReport.Stop awaitFinished(CompletableFuture<Void> sending, List<Subscription> workers, long deadlineNanos)
+            throws InterruptedException {
+        AtomicReference<DemoReport.Stop> stop = new AtomicReference<>();
+        Thread stopper = null;
+        while (finished() < settings.tasks() && System.nanoTime() < deadlineNanos) {
+            if (sending.isCompletedExceptionally()) sending.join(); // throws the transport's error
+            if (stopper == null && workers.size() > 1 && finished() >= settings.tasks() * 4L / 10) {
+                Subscription last = workers.get(workers.size() - 1);
+                int at = finished();
+                stopper = Thread.ofVirtual().start(() -> {
+                    stop.set(new DemoReport.Stop("w" + workers.size(), at, last.inFlight(), 0));
+                    last.close(STOP_GRACE);
+                });
+            }
+            Thread.sleep(2);
+        }
+        if (stopper != null) stopper.join();
+        return stop.get();
     }
 
     private SubscriptionOptions workerOptions(String member) {
@@ -150,7 +171,8 @@ final class Demo {
 
     private int finished() { return completedBy.size() + deadLettered.size(); }
 
-    private DemoReport report(Duration elapsed, DemoReport.Stop stop, boolean timedOut) {
+    private DemoReport report(Duration elapsed, DemoReport.Stop stop) {
+        boolean timedOut = finished() < settings.tasks();
         Set<String> settled = ConcurrentHashMap.newKeySet();
         settled.addAll(completedBy.keySet());
         settled.addAll(deadLettered);

@@ -41,8 +41,8 @@ record DemoReport(String transport, String destination, int sent, int workers, i
         row(out, "latency p50", String.format("%.1f ms", p50Millis), "send -> completion");
         row(out, "latency p99", String.format("%.1f ms", p99Millis), "");
         if (stop != null) {
-            row(out, "worker stopped", stop.member(), "at " + stop.atFinished() + "/" + sent + ", holding " + stop.inFlight()
-                    + " deliveries: released, " + stop.redelivered() + " redelivered to the others");
+            row(out, "worker stopped", stop.member(), "at " + stop.atFinished() + "/" + sent + ", holding " + stop.inFlight() + " deliveries (grace "
+                    + Demo.STOP_GRACE.toMillis() + " ms): " + stop.redelivered() + " redelivered to the others");
         }
         row(out, "wall time", String.format("%.2f s", elapsed.toNanos() / 1e9), "");
     }
