@@ -20,6 +20,10 @@ import picocli.CommandLine.Command;
  */
 @Command(name = "courier", mixinStandardHelpOptions = true, version = "courier 0.1.0-SNAPSHOT",
         description = "Queue-agnostic message transport: try it (demo) and check a transport against the contract (conformance).",
+        exitCodeListHeading = "Exit codes:%n",
+        exitCodeList = {"0:success", "1:the command found a failure (a task lost, a clause failed)",
+                "2:bad input (option, URL, scheme or parameter): the message says what to fix",
+                "3:the transport could not be used (broker unreachable, credentials refused, ...)"},
         // Subcommands: hub, sim and bench are added here by their modules' authors.
         subcommands = {DemoCommand.class, ConformanceCommand.class, CommandLine.HelpCommand.class})
 public final class CourierCli implements Runnable {
