@@ -116,15 +116,16 @@ public final class TransportUrl {
                 throw new InvalidUrlException("malformed transport URL '" + redact(url) + "': invalid host '" + host + "'");
             }
         }
-        if (host.isEmpty()) {
-            throw new InvalidUrlException("malformed transport URL '" + redact(url) + "': missing host before ':" + port + "'; write host:port, e.g. 127.0.0.1:" + port);
-        }
         int p = -1;
         if (port != null) {
             try { p = Integer.parseInt(port); } catch (NumberFormatException e) { p = -2; }
             if (p < 1 || p > 65535) {
-                throw new InvalidUrlException("invalid port '" + port + "' in transport URL '" + redact(url) + "': use a port from 1 to 65535");
+                throw new InvalidUrlException("invalid port '" + port + "' in transport URL '" + redact(url) + "': use a port from 1 to 65535"
+                        + (host.isEmpty() ? " after a host, e.g. 127.0.0.1:9092" : ""));
             }
+        }
+        if (host.isEmpty()) {
+            throw new InvalidUrlException("malformed transport URL '" + redact(url) + "': missing host before ':" + port + "'; write host:port, e.g. 127.0.0.1:" + port);
         }
         return new HostPort(host, p);
     }

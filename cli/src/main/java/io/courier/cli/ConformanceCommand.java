@@ -1,0 +1,40 @@
+package io.courier.cli;
+
+import io.courier.conformance.ConformanceRunner;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.ParentCommand;
+
+/** {@code courier conformance URL}: runs the conformance suite (C1–C16) against any transport URL. */
+@Command(name = "conformance", mixinStandardHelpOptions = true,
+        description = "Run the conformance suite (clauses C1-C16) against a transport URL and print the clause table.")
+final class ConformanceCommand implements Callable<Integer> {
+    @ParentCommand
+    CourierCli cli;
+
+    @Parameters(index = "0", paramLabel = "URL", description = "Transport URL, e.g. mem://, kafka://127.0.0.1:9092, amqp://guest:guest@127.0.0.1:5672")
+    String url;
+
+    @Option(names = "--restart-command", paramLabel = "CMD",
+            description = "Shell command that restarts the broker, for the clauses that need a restart (e.g. 'scripts/brokers restart kafka').")
+    String restartCommand;
+
+    @Option(names = "--report", paramLabel = "FILE.json", description = "Also write the results as JSON to this file.")
+    Path report;
+
+    @Option(names = "--repeat", paramLabel = "N", defaultValue = "1", description = "Run the suite N times (flakiness check). Default: ${DEFAULT-VALUE}.")
+    int repeat;
+
+    @Option(names = {"-v", "--verbose"}, description = "INFO logging and stack traces on errors.")
+    boolean verbose;
+
+    @Override
+    public Integer call() {
+        if (repeat < 1) throw new IllegalArgumentException("--repeat must be at least 1, got " + repeat);
+        TransportUrls.check(url);
+        return ConformanceRunner.run(url, restartCommand, report, repeat, cli.out);
+    }
+}
