@@ -151,9 +151,20 @@ final class KafkaTransport implements Transport {
      * min ISR), or finds the existing one; completes with its partition count. Cached; a failure is retried next time.
      */
     CompletableFuture<Integer> ensureTopic(String topic) {
-        CompletableFuture<Integer> f = partitionCounts.computeIfAbsent(topic, this::createOrDescribe);
-        f.whenComplete((n, e) -> { if (e != null) partitionCounts.remove(topic, f); });
-        return f;
+        CompletableFuture<Integer> f = partitionCounts.get(topic);
+        if (f != null) return f;
+        CompletableFuture<Integer> created = new CompletableFuture<>();
+        f = partitionCounts.putIfAbsent(topic, created);
+        if (f != null) return f;
+        createOrDescribe(topic).whenComplete((n, e) -> {
+            if (e != null) {
+                partitionCounts.remove(topic, created);
+                created.completeExceptionally(e);
+            } else {
+                created.complete(n);
+            }
+        });
+        return created;
     }
 
     private CompletableFuture<Integer> createOrDescribe(String topic) {

@@ -344,6 +344,7 @@ final class QueuePoller implements ConsumerRebalanceListener {
     @Override
     public void onPartitionsRevoked(Collection<TopicPartition> revoked) {
         if (revoked.isEmpty()) return;
+        awaitInFlight(revoked);
         awaitRepublishes();
         drainDone();
         commitSync(committable(revoked));
@@ -380,6 +381,27 @@ final class QueuePoller implements ConsumerRebalanceListener {
         }
         delayed.removeIf(d -> d.state() == KafkaDelivery.RELEASED);
         return n;
+    }
+
+    /**
+     * Before letting partitions go: hands out nothing more from them, and waits up to {@code revoke-grace} (and no
+     * longer than the leases) for the deliveries being handled to be settled, so that they are committed rather than
+     * delivered a second time by the next owner.
+     */
+    private void awaitInFlight(Collection<TopicPartition> tps) {
+        List<KafkaDelivery> inFlight = new ArrayList<>();
+        for (TopicPartition tp : tps) {
+            PartitionState ps = partitions.get(tp);
+            if (ps == null) continue;
+            for (KafkaDelivery d : ps.outstanding.values()) {
+                if (d == null) continue;
+                if (d.move(KafkaDelivery.BUFFERED, KafkaDelivery.RELEASED)) receiver.released(1);
+                else if (d.state() == KafkaDelivery.LEASED) inFlight.add(d);
+            }
+        }
+        long deadline = System.currentTimeMillis() + transport.settings.revokeGrace.toMillis();
+        for (KafkaDelivery d : inFlight) deadline = Math.min(deadline, Math.max(System.currentTimeMillis(), d.leaseUntil));
+        while (System.currentTimeMillis() < deadline && inFlight.stream().anyMatch(d -> d.state() == KafkaDelivery.LEASED)) sleep(5);
     }
 
     /** Waits (bounded by send-timeout) until republishes in flight are durable, so their originals can be committed. */
