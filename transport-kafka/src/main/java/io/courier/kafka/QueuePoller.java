@@ -113,9 +113,9 @@ final class QueuePoller implements ConsumerRebalanceListener {
     }
 
     /** Republishes for redelivery; the original becomes done once the copy is durable, or is retried later. */
-    private void republish(KafkaDelivery d, long notBefore) {
+    private void republish(KafkaDelivery d, long redeliverAt) {
         republishing.incrementAndGet();
-        var record = WireFormat.toRetryRecord(queue.retryTopic(), d.record, d.message, d.attempt + 1, notBefore);
+        var record = WireFormat.toRetryRecord(queue.retryTopic(), d.record, d.message, d.attempt + 1, redeliverAt);
         transport.publish(record, d.message.id(), d.message.payload().length).whenComplete((v, e) -> {
             try {
                 if (e == null) {
@@ -185,7 +185,7 @@ final class QueuePoller implements ConsumerRebalanceListener {
         if (ps.outstanding.containsKey(r.offset())) return;
         ps.fetchedUpTo = Math.max(ps.fetchedUpTo, r.offset() + 1);
         int attempt = WireFormat.attempt(r) + ps.extraAttempts(r.offset());
-        long due = WireFormat.notBefore(r);
+        long due = WireFormat.dueAt(r);
         boolean later = due > System.currentTimeMillis();
         KafkaDelivery d;
         try {

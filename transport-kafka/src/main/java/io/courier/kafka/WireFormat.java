@@ -16,7 +16,7 @@ import org.slf4j.LoggerFactory;
 /**
  * Courier message ↔ Kafka record, in Kafka's native form: payload = record value, ordering key = record key (UTF-8),
  * headers = record headers (UTF-8 values). Courier's own transport headers ({@code courier-id},
- * {@code courier-destination}, {@code courier-attempt}, {@code courier-not-before}) are added on the wire and removed
+ * {@code courier-destination}, {@code courier-attempt}, {@code courier-not-before}, {@code courier-redeliver-at}) are added on the wire and removed
  * again on receipt; a record without them (from a plain producer) is received as a message to the group, attempt 1,
  * with id {@code topic-partition-offset}.
  */
@@ -26,7 +26,8 @@ final class WireFormat {
     static final String DESTINATION = "courier-destination";
     static final String ATTEMPT = "courier-attempt";
     static final String NOT_BEFORE = "courier-not-before";
-    private static final Set<String> TRANSPORT_HEADERS = Set.of(ID, DESTINATION, ATTEMPT, NOT_BEFORE);
+    static final String REDELIVER_AT = "courier-redeliver-at";
+    private static final Set<String> TRANSPORT_HEADERS = Set.of(ID, DESTINATION, ATTEMPT, NOT_BEFORE, REDELIVER_AT);
 
     private WireFormat() {}
 
@@ -43,20 +44,20 @@ final class WireFormat {
 
     /**
      * The record that redelivers {@code original} later: same key, value and headers, with {@code courier-attempt}
-     * set to {@code nextAttempt} and {@code courier-not-before} to {@code notBefore} (epoch ms, 0: none). Courier's
+     * set to {@code nextAttempt} and {@code courier-redeliver-at} to {@code redeliverAt} (epoch ms, 0: at once). Courier's
      * id and destination headers are kept, or added when the original came from a plain producer, so the redelivery
      * is recognisably the same message.
      */
     static ProducerRecord<byte[], byte[]> toRetryRecord(String topic, ConsumerRecord<byte[], byte[]> original, Message m,
-                                                        int nextAttempt, long notBefore) {
+                                                        int nextAttempt, long redeliverAt) {
         Headers h = new RecordHeaders();
         for (Header header : original.headers()) {
-            if (!header.key().equals(ATTEMPT) && !header.key().equals(NOT_BEFORE)) h.add(header);
+            if (!header.key().equals(ATTEMPT) && !header.key().equals(REDELIVER_AT)) h.add(header);
         }
         if (original.headers().lastHeader(ID) == null) h.add(ID, utf8(m.id()));
         if (original.headers().lastHeader(DESTINATION) == null) h.add(DESTINATION, utf8(m.destination().toString()));
         h.add(ATTEMPT, utf8(Integer.toString(nextAttempt)));
-        if (notBefore > 0) h.add(NOT_BEFORE, utf8(Long.toString(notBefore)));
+        if (redeliverAt > 0) h.add(REDELIVER_AT, utf8(Long.toString(redeliverAt)));
         return new ProducerRecord<>(topic, null, original.key(), original.value(), h);
     }
 
@@ -72,8 +73,8 @@ final class WireFormat {
                 .id(id != null && !id.isEmpty() && id.length() <= 128 ? id : r.topic() + "-" + r.partition() + "-" + r.offset())
                 .payload(r.value() == null ? new byte[0] : r.value());
         if (r.key() != null) b.orderingKey(new String(r.key(), StandardCharsets.UTF_8));
-        long nb = notBefore(r);
-        if (nb > 0 && header(r, ATTEMPT) == null) b.notBefore(Instant.ofEpochMilli(nb));
+        long nb = millis(r, NOT_BEFORE);
+        if (nb > 0) b.notBefore(Instant.ofEpochMilli(nb));
         for (Header h : r.headers()) {
             if (TRANSPORT_HEADERS.contains(h.key())) continue;
             try {
@@ -91,9 +92,11 @@ final class WireFormat {
         try { return a == null ? 1 : Math.max(1, Integer.parseInt(a)); } catch (NumberFormatException e) { return 1; }
     }
 
-    /** {@code courier-not-before} of a record in epoch ms, 0 when absent. */
-    static long notBefore(ConsumerRecord<byte[], byte[]> r) {
-        String v = header(r, NOT_BEFORE);
+    /** When a record may be delivered, epoch ms: the later of its not-before and redeliver-at headers, 0: now. */
+    static long dueAt(ConsumerRecord<byte[], byte[]> r) { return Math.max(millis(r, NOT_BEFORE), millis(r, REDELIVER_AT)); }
+
+    private static long millis(ConsumerRecord<byte[], byte[]> r, String name) {
+        String v = header(r, name);
         try { return v == null ? 0 : Long.parseLong(v); } catch (NumberFormatException e) { return 0; }
     }
 
