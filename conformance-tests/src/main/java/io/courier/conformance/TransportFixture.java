@@ -16,6 +16,9 @@ public interface TransportFixture {
     /** The URL the suite connects to. */
     String url();
 
+    /** Opens a Courier on a URL of this transport; override only to wrap the transport (the suite's mutants do). */
+    default io.courier.Courier connect(String url) { return io.courier.Courier.connect(url); }
+
     /**
      * The broker's own address, for the suite's TCP proxy (connection-cut clauses); null when the transport has no
      * socket to cut.

@@ -1,0 +1,67 @@
+package io.courier.conformance;
+
+import io.courier.Destination;
+import io.courier.Message;
+import io.courier.mem.MemProvider;
+import io.courier.spi.TransportUrl;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A fixture for any transport URL, as {@code ./courier conformance URL} uses it: the proxy sits in front of the
+ * URL's first host and port; a restart runs a shell command ({@code --restart-command}). For {@code mem://} the
+ * plain client is the engine itself.
+ */
+public class UrlFixture implements TransportFixture {
+    private final String url;
+    private final String restartCommand;
+    private final boolean inRepository;
+    private final TransportUrl parsed;
+
+    public UrlFixture(String url, String restartCommand, boolean inRepository) {
+        this.url = url;
+        this.restartCommand = restartCommand;
+        this.inRepository = inRepository;
+        this.parsed = TransportUrl.parse(url);
+    }
+
+    @Override public String name() { return parsed.scheme(); }
+
+    @Override public String url() { return url; }
+
+    @Override public boolean inRepository() { return inRepository; }
+
+    @Override
+    public InetSocketAddress brokerAddress() {
+        if (parsed.hosts().isEmpty() || parsed.hosts().get(0).port() < 0) return null;
+        return new InetSocketAddress(parsed.hosts().get(0).host(), parsed.hosts().get(0).port());
+    }
+
+    @Override
+    public String urlThrough(InetSocketAddress proxy) {
+        if (brokerAddress() == null || parsed.hosts().size() != 1) return null;
+        TransportUrl.HostPort hp = parsed.hosts().get(0);
+        return url.replaceFirst(java.util.regex.Pattern.quote(hp.host() + ":" + hp.port()), "127.0.0.1:" + proxy.getPort());
+    }
+
+    @Override public boolean canRestart() { return restartCommand != null && !restartCommand.isBlank(); }
+
+    @Override
+    public void restartBroker() throws IOException, InterruptedException {
+        Process p = new ProcessBuilder("bash", "-c", restartCommand).inheritIO().start();
+        if (!p.waitFor(5, TimeUnit.MINUTES)) {
+            p.destroyForcibly();
+            throw new IllegalStateException("restart command did not finish within 5 minutes: " + restartCommand);
+        }
+        if (p.exitValue() != 0) throw new IllegalStateException("restart command failed with exit code " + p.exitValue() + ": " + restartCommand);
+    }
+
+    @Override
+    public PlainSender plainSender() {
+        if (!parsed.scheme().equals("mem")) return null;
+        String engine = parsed.hosts().isEmpty() ? "default" : parsed.hosts().get(0).host();
+        return (group, payload, headers) -> MemProvider.engine(engine).send(java.util.List.of(
+                Message.to(Destination.any(group)).payload(payload).headers(headers).build()));
+    }
+}
