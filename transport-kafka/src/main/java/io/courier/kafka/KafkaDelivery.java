@@ -33,6 +33,8 @@ final class KafkaDelivery implements Received {
     final long dueAt;
     final AtomicInteger state;
     volatile long leaseUntil;
+    /** True once its lease was extended: a handler is working on it. */
+    volatile boolean extended;
 
     KafkaDelivery(QueuePoller owner, ConsumerRecord<byte[], byte[]> record, Message message, int attempt, long dueAt, int state) {
         this.owner = owner;

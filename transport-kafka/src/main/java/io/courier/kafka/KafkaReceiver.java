@@ -12,6 +12,7 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -32,6 +33,9 @@ final class KafkaReceiver implements Receiver {
     private final List<QueuePoller> pollers = new ArrayList<>();
     private final AtomicBoolean closed = new AtomicBoolean();
     private volatile CourierException failure;
+    private final AtomicLong receiveCalls = new AtomicLong();
+    private volatile boolean inReceive;
+    private volatile long lastReceiveAt = System.currentTimeMillis();
 
     KafkaReceiver(KafkaTransport transport, ReceiverSpec spec, Consumer<KafkaReceiver> onClose) {
         this.spec = spec;
@@ -41,9 +45,9 @@ final class KafkaReceiver implements Receiver {
         Topics.Queue member = spec.member() == null ? null : transport.topics.member(spec.group(), spec.member());
         if (member != null) names.add(member.topic());
         transport.ensureTopics(names);
-        pollers.add(new QueuePoller(this, transport, group, Destination.any(spec.group()), spec.prefetch()));
+        pollers.add(new QueuePoller(this, transport, group, Destination.any(spec.group()), spec.prefetch(), true));
         if (member != null) {
-            pollers.add(new QueuePoller(this, transport, member, Destination.uni(spec.group(), spec.member()), spec.prefetch()));
+            pollers.add(new QueuePoller(this, transport, member, Destination.uni(spec.group(), spec.member()), spec.prefetch(), false));
         }
         pollers.forEach(QueuePoller::start);
         log.info("receiver open transport=kafka group={} member={} topics={} prefetch={} ackDeadline={}",
@@ -67,16 +71,41 @@ final class KafkaReceiver implements Receiver {
     /** A delivery held again (a failed republish waiting to be retried). */
     void held(int n) { held.addAndGet(n); }
 
+    long ackDeadlineMillis() { return spec.ackDeadline().toMillis(); }
+
     boolean isFull() { return held.get() >= spec.prefetch(); }
 
     void fail(CourierException e) { failure = e; }
 
     void clearFailure() { failure = null; }
 
+    /** How many times receive was called: a stalled receiver's group poller rejoins once this changes. */
+    long receiveCalls() { return receiveCalls.get(); }
+
+    /**
+     * True when due records wait in the inbox but nobody has asked for them for {@code timeout}: the member is stuck
+     * or busy, and its partitions are better served by other members (C3).
+     */
+    boolean stalled(long now, long timeout) {
+        return !inReceive && !inbox.isEmpty() && now - lastReceiveAt > timeout;
+    }
+
     // ------------------------------------------------------------------ Receiver
 
     @Override
     public List<? extends Received> receive(int max, Duration wait) throws InterruptedException {
+        receiveCalls.incrementAndGet();
+        inReceive = true;
+        lastReceiveAt = System.currentTimeMillis();
+        try {
+            return receiveNow(max, wait);
+        } finally {
+            lastReceiveAt = System.currentTimeMillis();
+            inReceive = false;
+        }
+    }
+
+    private List<KafkaDelivery> receiveNow(int max, Duration wait) throws InterruptedException {
         long deadline = System.nanoTime() + wait.toNanos();
         List<KafkaDelivery> out = new ArrayList<>(Math.min(max, 256));
         List<KafkaDelivery> batch = new ArrayList<>(Math.min(max, 256));

@@ -49,8 +49,10 @@ final class KafkaSettings {
             "consumer session.timeout.ms: how soon a member whose connection is gone loses its partitions (broker minimum 6s)");
     static final Parameter COMMIT_INTERVAL = Parameter.of("commit-interval", Kind.DURATION, "100ms",
             "how often settled offsets are committed (asynchronously, batched)");
-    static final Parameter REVOKE_GRACE = Parameter.of("revoke-grace", Kind.DURATION, "5s",
+    static final Parameter REVOKE_GRACE = Parameter.of("revoke-grace", Kind.DURATION, "30s",
             "on a rebalance, how long a member waits for its in-flight deliveries of revoked partitions to be settled before it commits and lets them go (fewer duplicates)");
+    static final Parameter STALL_TIMEOUT = Parameter.of("stall-timeout", Kind.DURATION, "10s",
+            "a receiver that holds due records but has not asked for any for this long (capped by the ack deadline) leaves its consumer group so that other members take its partitions; it rejoins on its next receive");
     static final Parameter DELAY_BUFFER = new Parameter("delay-buffer", Kind.INT, "10000",
             "most not-yet-due records (nack delay, not-before) a receiver holds before it pauses their partitions",
             v -> Integer.parseInt(v) >= 1);
@@ -64,7 +66,7 @@ final class KafkaSettings {
     static final Parameter TLS = Parameter.of("tls", Kind.BOOLEAN, "false", "connect with TLS (SSL or SASL_SSL)");
 
     static final List<Parameter> ALL = List.of(CONNECT_TIMEOUT, SEND_TIMEOUT, LINGER, BATCH_SIZE, COMPRESSION,
-            MAX_REQUEST_SIZE, PARTITIONS, REPLICATION_FACTOR, RETENTION, SESSION_TIMEOUT, COMMIT_INTERVAL, REVOKE_GRACE, DELAY_BUFFER,
+            MAX_REQUEST_SIZE, PARTITIONS, REPLICATION_FACTOR, RETENTION, SESSION_TIMEOUT, COMMIT_INTERVAL, REVOKE_GRACE, STALL_TIMEOUT, DELAY_BUFFER,
             TOPIC_PREFIX, CLIENT_ID, SASL_MECHANISM, TLS);
 
     final TransportUrl url;
@@ -78,6 +80,7 @@ final class KafkaSettings {
     final Duration sessionTimeout;
     final Duration commitInterval;
     final Duration revokeGrace;
+    final Duration stallTimeout;
     final int delayBuffer;
     final String topicPrefix;
     final String clientId;
@@ -105,6 +108,7 @@ final class KafkaSettings {
         this.sessionTimeout = url.durationParam(SESSION_TIMEOUT.name());
         this.commitInterval = url.durationParam(COMMIT_INTERVAL.name());
         this.revokeGrace = url.durationParam(REVOKE_GRACE.name());
+        this.stallTimeout = url.durationParam(STALL_TIMEOUT.name());
         this.delayBuffer = url.intParam(DELAY_BUFFER.name());
         this.topicPrefix = url.param(TOPIC_PREFIX.name());
         this.clientId = url.param(CLIENT_ID.name());

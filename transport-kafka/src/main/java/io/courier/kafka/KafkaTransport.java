@@ -45,6 +45,8 @@ final class KafkaTransport implements Transport {
     private final int replicationFactor;
     private final Capabilities capabilities;
     private final Map<String, CompletableFuture<Integer>> partitionCounts = new ConcurrentHashMap<>();
+    /** Per topic being created: completes once the last send queued behind the creation was handed to the producer. */
+    private final Map<String, CompletableFuture<Void>> waiting = new java.util.HashMap<>();
     private final Set<KafkaReceiver> receivers = ConcurrentHashMap.newKeySet();
     private final AtomicLong roundRobin = new AtomicLong();
     private final AtomicBoolean closed = new AtomicBoolean();
@@ -112,8 +114,27 @@ final class KafkaTransport implements Transport {
     private CompletableFuture<Void> sendOne(Message m) {
         String topic = topics.of(m.destination()).topic();
         CompletableFuture<Integer> count = ensureTopic(topic);
-        if (count.isDone() && !count.isCompletedExceptionally()) return produce(topic, count.join(), m);
-        return count.thenCompose(n -> produce(topic, n, m));
+        synchronized (waiting) {
+            CompletableFuture<Void> tail = waiting.get(topic);
+            if (count.isDone() && !count.isCompletedExceptionally() && (tail == null || tail.isDone())) {
+                if (tail != null) waiting.remove(topic, tail);
+                return produce(topic, count.join(), m);
+            }
+            // The topic is being created: queue behind earlier sends to it, so send order is kept (C9).
+            CompletableFuture<Void> result = new CompletableFuture<>();
+            CompletableFuture<Void> handed = (tail == null ? count.thenApply(n -> (Void) null) : tail).handle((v, e) -> {
+                if (count.isCompletedExceptionally()) {
+                    count.whenComplete((n, err) -> result.completeExceptionally(Errors.unwrap(err)));
+                } else {
+                    produce(topic, count.join(), m).whenComplete((ok, err) -> {
+                        if (err == null) result.complete(null); else result.completeExceptionally(err);
+                    });
+                }
+                return null;
+            });
+            waiting.put(topic, handed);
+            return result;
+        }
     }
 
     private CompletableFuture<Void> produce(String topic, int partitions, Message m) {

@@ -55,11 +55,18 @@ final class QueuePoller implements ConsumerRebalanceListener {
     private final ConcurrentLinkedQueue<KafkaDelivery> done = new ConcurrentLinkedQueue<>();
     private final Set<KafkaDelivery> leased = ConcurrentHashMap.newKeySet();
     private final AtomicInteger republishing = new AtomicInteger();
+    private final List<String> topics;
+    private final boolean leavesWhenStalled;
+    private final long stallTimeoutMs;
+    private boolean subscribed = true;
+    private boolean leavingStalled;
+    private long receiveCallsAtLeave;
     private volatile boolean closing;
     private volatile boolean pausedFull;
     private long lastCommit;
 
-    QueuePoller(KafkaReceiver receiver, KafkaTransport transport, Topics.Queue queue, Destination fallback, int prefetch) {
+    QueuePoller(KafkaReceiver receiver, KafkaTransport transport, Topics.Queue queue, Destination fallback, int prefetch,
+                boolean leavesWhenStalled) {
         this.receiver = receiver;
         this.transport = transport;
         this.queue = queue;
@@ -67,7 +74,9 @@ final class QueuePoller implements ConsumerRebalanceListener {
         this.name = queue.consumerGroup();
         String instance = queue.consumerGroup() + "-" + Long.toHexString(System.nanoTime() & 0xffffff);
         this.consumer = new KafkaConsumer<>(transport.settings.consumer(queue.consumerGroup(), prefetch, instance));
-        List<String> topics = queue.hasRetryTopic() ? List.of(queue.topic(), queue.retryTopic()) : List.of(queue.topic());
+        this.topics = queue.hasRetryTopic() ? List.of(queue.topic(), queue.retryTopic()) : List.of(queue.topic());
+        this.leavesWhenStalled = leavesWhenStalled;
+        this.stallTimeoutMs = Math.min(receiver.ackDeadlineMillis(), transport.settings.stallTimeout.toMillis());
         consumer.subscribe(topics, this);
         this.thread = new Thread(this::run, "courier-kafka-" + name);
         thread.setDaemon(true);
@@ -99,7 +108,9 @@ final class QueuePoller implements ConsumerRebalanceListener {
 
     void extend(KafkaDelivery d, Duration extension) {
         long until = System.currentTimeMillis() + extension.toMillis();
-        if (d.state() == KafkaDelivery.LEASED && until > d.leaseUntil) d.leaseUntil = until;
+        if (d.state() != KafkaDelivery.LEASED) return;
+        d.extended = true;
+        if (until > d.leaseUntil) d.leaseUntil = until;
     }
 
     /** Called by the receiver when it returns a delivery: starts its lease. */
@@ -145,8 +156,12 @@ final class QueuePoller implements ConsumerRebalanceListener {
                 drainDone();
                 expireLeases(now);
                 releaseDue(now);
-                adjustPause();
                 maybeCommit(now, false);
+                if (!followStall(now)) {
+                    sleep(50);
+                    continue;
+                }
+                adjustPause();
                 ConsumerRecords<byte[], byte[]> records = consumer.poll(Duration.ofMillis(pollTimeout(now)));
                 for (ConsumerRecord<byte[], byte[]> r : records) accept(r);
                 backoff = 100;
@@ -169,6 +184,31 @@ final class QueuePoller implements ConsumerRebalanceListener {
             }
         }
         shutdown();
+    }
+
+    /**
+     * Leaves the consumer group while the receiver is stalled (due records wait, nobody asks), so that other members
+     * take its partitions, and rejoins on its next receive. Returns whether the consumer is subscribed.
+     */
+    private boolean followStall(long now) {
+        if (!leavesWhenStalled) return true;
+        if (subscribed && receiver.stalled(now, stallTimeoutMs)) {
+            log.info("receiver stalled transport=kafka group={}: records wait but none was asked for in {} ms; leaving the consumer group so other members take its partitions",
+                    name, stallTimeoutMs);
+            receiveCallsAtLeave = receiver.receiveCalls();
+            leavingStalled = true;
+            try {
+                consumer.unsubscribe();
+            } finally {
+                leavingStalled = false;
+            }
+            subscribed = false;
+        } else if (!subscribed && receiver.receiveCalls() != receiveCallsAtLeave) {
+            log.info("receiver active again transport=kafka group={}: rejoining the consumer group", name);
+            consumer.subscribe(topics, this);
+            subscribed = true;
+        }
+        return subscribed;
     }
 
     private long pollTimeout(long now) {
@@ -344,7 +384,7 @@ final class QueuePoller implements ConsumerRebalanceListener {
     @Override
     public void onPartitionsRevoked(Collection<TopicPartition> revoked) {
         if (revoked.isEmpty()) return;
-        awaitInFlight(revoked);
+        awaitInFlight(revoked, leavingStalled);
         awaitRepublishes();
         drainDone();
         commitSync(committable(revoked));
@@ -385,10 +425,11 @@ final class QueuePoller implements ConsumerRebalanceListener {
 
     /**
      * Before letting partitions go: hands out nothing more from them, and waits up to {@code revoke-grace} (and no
-     * longer than the leases) for the deliveries being handled to be settled, so that they are committed rather than
-     * delivered a second time by the next owner.
+     * longer than their leases, which a working handler keeps extending) for the deliveries being handled to be
+     * settled, so that they are committed rather than delivered a second time by the next owner (C3, C16). When the
+     * receiver is stalled, only deliveries whose lease is being extended are waited for.
      */
-    private void awaitInFlight(Collection<TopicPartition> tps) {
+    private void awaitInFlight(Collection<TopicPartition> tps, boolean onlyExtended) {
         List<KafkaDelivery> inFlight = new ArrayList<>();
         for (TopicPartition tp : tps) {
             PartitionState ps = partitions.get(tp);
@@ -400,8 +441,10 @@ final class QueuePoller implements ConsumerRebalanceListener {
             }
         }
         long deadline = System.currentTimeMillis() + transport.settings.revokeGrace.toMillis();
-        for (KafkaDelivery d : inFlight) deadline = Math.min(deadline, Math.max(System.currentTimeMillis(), d.leaseUntil));
-        while (System.currentTimeMillis() < deadline && inFlight.stream().anyMatch(d -> d.state() == KafkaDelivery.LEASED)) sleep(5);
+        while (!closing && System.currentTimeMillis() < deadline && inFlight.stream().anyMatch(d -> d.state() == KafkaDelivery.LEASED
+                && d.leaseUntil > System.currentTimeMillis() && (!onlyExtended || d.extended))) {
+            sleep(5);
+        }
     }
 
     /** Waits (bounded by send-timeout) until republishes in flight are durable, so their originals can be committed. */

@@ -202,7 +202,7 @@ class KafkaTransportTest {
         }
         courier.send(Message.to("any@" + group).payload("end").build()).get(30, TimeUnit.SECONDS);
         Map<String, List<Integer>> byKey = new ConcurrentHashMap<>();
-        try (Receiver r = receiver(null, 64, Duration.ofSeconds(30))) {
+        try (Receiver r = receiver(null, 300, Duration.ofSeconds(30))) {
             List<Received> got = receiveAtLeast(r, 201, Duration.ofSeconds(30));
             for (Received x : got) {
                 if (x.message().orderingKey() != null) byKey.computeIfAbsent(x.message().orderingKey(), k -> new ArrayList<>()).add(Integer.parseInt(x.message().payloadUtf8()));
