@@ -19,6 +19,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
@@ -200,7 +202,7 @@ final class KafkaTransport implements Transport {
             if (t == null) {
                 log.info("created topic transport=kafka topic={} partitions={} replicationFactor={} retentionMs={}",
                         topic, settings.partitions, replicationFactor, settings.retention.toMillis());
-                out.complete(settings.partitions);
+                awaitLeaders(topic, settings.partitions, System.currentTimeMillis() + settings.connectTimeout.toMillis(), out);
             } else if (t instanceof TopicExistsException) {
                 admin.describeTopics(List.of(topic)).allTopicNames().whenComplete((d, e2) -> {
                     if (e2 == null) out.complete(d.get(topic).partitions().size());
@@ -212,6 +214,25 @@ final class KafkaTransport implements Transport {
             }
         });
         return out;
+    }
+
+    /**
+     * Completes {@code out} once every partition of a new topic answers on its leader (ListOffsets is served by the
+     * leader only). Producing to a partition whose leader is not ready yet makes the idempotent producer's first
+     * batches fail with NOT_LEADER_OR_FOLLOWER and the next ones with OUT_OF_ORDER_SEQUENCE_NUMBER until they
+     * expire; waiting here avoids that.
+     */
+    private void awaitLeaders(String topic, int partitions, long deadline, CompletableFuture<Integer> out) {
+        Map<TopicPartition, OffsetSpec> all = new java.util.HashMap<>();
+        for (int p = 0; p < partitions; p++) all.put(new TopicPartition(topic, p), OffsetSpec.latest());
+        admin.listOffsets(all).all().whenComplete((r, e) -> {
+            if (e == null || System.currentTimeMillis() > deadline) {
+                if (e != null) log.warn("topic {} not ready on its leaders after {}: {}", topic, settings.connectTimeout, e.toString());
+                out.complete(partitions);
+            } else {
+                CompletableFuture.delayedExecutor(50, TimeUnit.MILLISECONDS).execute(() -> awaitLeaders(topic, partitions, deadline, out));
+            }
+        });
     }
 
     /** Waits for the topics to exist, within {@code connect-timeout}. */
