@@ -36,7 +36,7 @@ import org.junit.jupiter.api.Test;
  */
 class KafkaThroughputBenchmark {
     private static final int MESSAGES = Integer.getInteger("courier.bench.messages", 100_000);
-    private static final int ROUNDS = Integer.getInteger("courier.bench.rounds", 2);
+    private static final int ROUNDS = Integer.getInteger("courier.bench.rounds", 3);
     private static final int PARTITIONS = 8;
     private static final byte[] PAYLOAD = new byte[1024];
 
@@ -73,6 +73,7 @@ class KafkaThroughputBenchmark {
         c.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
         c.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
         AtomicLong consumed = new AtomicLong();
+        AtomicLong doneAt = new AtomicLong();
         CountDownLatch ready = new CountDownLatch(1);
         AtomicBoolean stop = new AtomicBoolean();
         Thread consumerThread = new Thread(() -> {
@@ -82,7 +83,7 @@ class KafkaThroughputBenchmark {
                     ConsumerRecords<byte[], byte[]> rs = consumer.poll(Duration.ofMillis(100));
                     if (!consumer.assignment().isEmpty()) ready.countDown();
                     if (!rs.isEmpty()) {
-                        consumed.addAndGet(rs.count());
+                        if (consumed.addAndGet(rs.count()) >= MESSAGES) doneAt.set(System.nanoTime());
                         consumer.commitAsync();
                     }
                 }
@@ -108,7 +109,7 @@ class KafkaThroughputBenchmark {
             produced = System.nanoTime();
         }
         consumerThread.join(120_000);
-        long end = System.nanoTime();
+        long end = doneAt.get() != 0 ? doneAt.get() : System.nanoTime();
         stop.set(true);
         return new Result("raw", rate(MESSAGES, produced - t0), rate(consumed.get(), end - t0));
     }
