@@ -155,9 +155,9 @@ final class KafkaTransport implements Transport {
                     watch.success();
                     f.complete(null);
                 } else {
-                    if (Errors.send(e, settings, messageId, record.topic(), size, capabilities.maxPayloadBytes())
-                            instanceof io.courier.TransportUnavailableException) watch.failure(e);
-                    f.completeExceptionally(Errors.send(e, settings, messageId, record.topic(), size, capabilities.maxPayloadBytes()));
+                    CourierException failure = Errors.send(e, settings, messageId, record.topic(), size, capabilities.maxPayloadBytes());
+                    if (failure instanceof io.courier.TransportUnavailableException) watch.failure(e);
+                    f.completeExceptionally(failure);
                 }
             });
         } catch (IllegalStateException e) {
