@@ -46,7 +46,13 @@ public record RetryPolicy(int maxAttempts, Backoff backoff, Duration initial, Du
     public static RetryPolicy defaults() { return exponential(5, Duration.ofMillis(200), Duration.ofSeconds(30)); }
 
     /** The delay before attempt {@code failedAttempt + 1}. */
-    public Duration delayAfter(int failedAttempt) {
+    public Duration delayAfter(int failedAttempt) { return delayAfter(failedAttempt, ThreadLocalRandom.current()); }
+
+    /**
+     * The delay before attempt {@code failedAttempt + 1}, drawing the jitter from {@code random} (a seeded generator
+     * makes the delays reproducible, as the deterministic simulation needs).
+     */
+    public Duration delayAfter(int failedAttempt, java.util.random.RandomGenerator random) {
         double base = switch (backoff) {
             case NONE -> 0;
             case LINEAR -> initial.toMillis() * (double) failedAttempt;
@@ -54,7 +60,7 @@ public record RetryPolicy(int maxAttempts, Backoff backoff, Duration initial, Du
         };
         double capped = Math.min(base, max.toMillis());
         double low = capped * (1 - jitter);
-        double d = jitter == 0 ? capped : low + ThreadLocalRandom.current().nextDouble() * (capped - low);
+        double d = jitter == 0 ? capped : low + random.nextDouble() * (capped - low);
         return Duration.ofMillis(Math.round(d));
     }
 }

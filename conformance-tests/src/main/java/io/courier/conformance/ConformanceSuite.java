@@ -1234,7 +1234,8 @@ public abstract class ConformanceSuite {
         }
     }
 
-    private void lossCheck(java.util.Collection<String> ids, Collector col, Duration timeout) throws InterruptedException {
+    private void lossCheck(java.util.Collection<String> idList, Collector col, Duration timeout) throws InterruptedException {
+        Set<String> ids = new HashSet<>(idList);
         Set<String> missing = col.awaitAll(ids, timeout);
         long dups = col.seen().stream().filter(s -> ids.contains(s.id())).count() - (ids.size() - missing.size());
         report.count(ids.size(), missing.size(), Math.max(0, dups));

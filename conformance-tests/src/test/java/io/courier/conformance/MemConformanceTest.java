@@ -18,6 +18,7 @@ class MemConformanceTest extends ConformanceSuite {
     protected TransportFixture fixture() { return new UrlFixture("mem://conformance", null, true); }
 
     @Test
+    @org.junit.jupiter.api.Timeout(value = 20, unit = java.util.concurrent.TimeUnit.MINUTES)
     void everyBrokenTransportIsCaughtByItsClause() {
         mutants.addAll(ConformanceRunner.runMutants(System.out));
         assertTrue(mutants.size() >= Mutants.all().size());

@@ -204,13 +204,7 @@ public final class SubscriptionRuntime implements Subscription {
     private void deadLetter(RuntimeDelivery d, String reason) {
         if (!d.settled.compareAndSet(false, true)) return;
         Message m = d.message();
-        Message dead = m.toBuilder()
-                .destination(Destination.any(options.deadLetterGroup()))
-                .orderingKey(null).notBefore(null)
-                .header(Message.DEAD_LETTER_REASON, reason)
-                .header(Message.ATTEMPTS, Integer.toString(d.attempt()))
-                .header(Message.ORIGINAL_DESTINATION, m.destination().toString())
-                .build();
+        Message dead = deadLetterOf(m, options.deadLetterGroup(), reason, d.attempt());
         settling.incrementAndGet();
         courier.send(dead).whenComplete((v, e) -> {
             try {
@@ -228,6 +222,21 @@ public final class SubscriptionRuntime implements Subscription {
                 settling.decrementAndGet();
             }
         });
+    }
+
+    /**
+     * The message sent to {@code any@deadLetterGroup} when {@code m} is dead-lettered after {@code attempts}
+     * attempts: payload and headers intact, plus the reason, the attempt count and the original destination (C7).
+     * Public so that other drivers of the same policy (the deterministic simulation) build the same dead letter.
+     */
+    public static Message deadLetterOf(Message m, String deadLetterGroup, String reason, int attempts) {
+        return m.toBuilder()
+                .destination(Destination.any(deadLetterGroup))
+                .orderingKey(null).notBefore(null)
+                .header(Message.DEAD_LETTER_REASON, reason)
+                .header(Message.ATTEMPTS, Integer.toString(attempts))
+                .header(Message.ORIGINAL_DESTINATION, m.destination().toString())
+                .build();
     }
 
     /** Runs a settlement exactly once per delivery; later settlements are no-ops. */
@@ -303,6 +312,7 @@ public final class SubscriptionRuntime implements Subscription {
         if (!closed.compareAndSet(false, true)) return;
         closing = true;
         synchronized (lock) { lock.notifyAll(); }
+        if (fetcher != null) fetcher.interrupt(); // a receive in progress would take messages released by closing peers
         joinQuietly(fetcher, options.pollWait().toMillis() + 2_000);
         long deadline = System.nanoTime() + grace.toNanos();
         synchronized (lock) {
