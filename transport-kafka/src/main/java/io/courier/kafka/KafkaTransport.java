@@ -38,6 +38,8 @@ import org.slf4j.LoggerFactory;
  */
 final class KafkaTransport implements Transport {
     private static final Logger log = LoggerFactory.getLogger(KafkaTransport.class);
+    /** Records without a key sent to one partition before moving to the next. */
+    private static final int STRIPE = 16;
 
     final KafkaSettings settings;
     final Topics topics;
@@ -48,7 +50,7 @@ final class KafkaTransport implements Transport {
     private final Capabilities capabilities;
     private final Map<String, CompletableFuture<Integer>> partitionCounts = new ConcurrentHashMap<>();
     /** Per topic being created: completes once the last send queued behind the creation was handed to the producer. */
-    private final Map<String, CompletableFuture<Void>> waiting = new java.util.HashMap<>();
+    private final Map<String, CompletableFuture<Void>> waiting = new ConcurrentHashMap<>();
     private final Set<KafkaReceiver> receivers = ConcurrentHashMap.newKeySet();
     private final AtomicLong roundRobin = new AtomicLong();
     private final AtomicBoolean closed = new AtomicBoolean();
@@ -116,6 +118,9 @@ final class KafkaTransport implements Transport {
     private CompletableFuture<Void> sendOne(Message m) {
         String topic = topics.of(m.destination()).topic();
         CompletableFuture<Integer> count = ensureTopic(topic);
+        if (count.isDone() && !count.isCompletedExceptionally() && !waiting.containsKey(topic)) {
+            return produce(topic, count.join(), m); // the common case: no lock
+        }
         synchronized (waiting) {
             CompletableFuture<Void> tail = waiting.get(topic);
             if (count.isDone() && !count.isCompletedExceptionally() && (tail == null || tail.isDone())) {
@@ -140,8 +145,9 @@ final class KafkaTransport implements Transport {
     }
 
     private CompletableFuture<Void> produce(String topic, int partitions, Message m) {
-        // No ordering key: spread records over all partitions so that every member of the group gets work (C3).
-        Integer partition = m.orderingKey() == null ? (int) (roundRobin.getAndIncrement() % partitions) : null;
+        // No ordering key: spread records over all partitions, STRIPE records at a time, so that every member of
+        // the group gets work even from a small burst (C3) while batches stay large.
+        Integer partition = m.orderingKey() == null ? (int) ((roundRobin.getAndIncrement() / STRIPE) % partitions) : null;
         long size = io.courier.Courier.sizeOf(m);
         return publish(WireFormat.toRecord(topic, partition, m), m.id(), size);
     }
