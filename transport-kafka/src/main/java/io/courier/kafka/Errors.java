@@ -1,0 +1,55 @@
+package io.courier.kafka;
+
+import io.courier.AuthenticationException;
+import io.courier.CourierException;
+import io.courier.PayloadTooLargeException;
+import io.courier.TransportUnavailableException;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
+import org.apache.kafka.common.errors.AuthorizationException;
+import org.apache.kafka.common.errors.RecordTooLargeException;
+import org.apache.kafka.common.errors.RetriableException;
+import org.apache.kafka.common.errors.SaslAuthenticationException;
+import org.apache.kafka.common.errors.TimeoutException;
+
+/** Maps kafka-clients exceptions onto Courier's typed errors (C14), naming the problem and the fix. */
+final class Errors {
+    private Errors() {}
+
+    static Throwable unwrap(Throwable t) {
+        while ((t instanceof ExecutionException || t instanceof CompletionException) && t.getCause() != null) t = t.getCause();
+        return t;
+    }
+
+    /** A send failure of one message. */
+    static CourierException send(Throwable failure, KafkaSettings s, String messageId, String topic, long size, long limit) {
+        Throwable t = unwrap(failure);
+        if (t instanceof CourierException ce) return ce;
+        if (t instanceof RecordTooLargeException) {
+            return new PayloadTooLargeException(messageId, size, limit,
+                    "Kafka record size: producer max.request.size=" + s.maxRequestSize + " (parameter max-request-size) and the broker's message.max.bytes / topic max.message.bytes");
+        }
+        return general(t, s, "send of message " + messageId + " to topic " + topic);
+    }
+
+    /** Any other failure while talking to the cluster. */
+    static CourierException general(Throwable failure, KafkaSettings s, String what) {
+        Throwable t = unwrap(failure);
+        if (t instanceof CourierException ce) return ce;
+        String where = "Kafka at " + s.bootstrap;
+        if (t instanceof SaslAuthenticationException || t instanceof org.apache.kafka.common.errors.AuthenticationException) {
+            return new AuthenticationException(where + " refused the credentials of user '" + s.url.user() + "' ("
+                    + s.securityProtocol() + "): check the user and password in the URL and the sasl-mechanism parameter", t);
+        }
+        if (t instanceof AuthorizationException) {
+            return new CourierException(what + " was not authorised by " + where + ": grant the user '" + s.url.user()
+                    + "' the ACLs for Courier's topics and consumer groups (prefix '" + s.topicPrefix + "')", t);
+        }
+        if (t instanceof TimeoutException || t instanceof RetriableException) {
+            return new TransportUnavailableException(what + " failed: " + where + " did not answer in time ("
+                    + t.getClass().getSimpleName() + ": " + t.getMessage() + "); is the broker running and reachable? "
+                    + "Locally: scripts/brokers up kafka", t);
+        }
+        return new CourierException(what + " failed at " + where + ": " + t, t);
+    }
+}

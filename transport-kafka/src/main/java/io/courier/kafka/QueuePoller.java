@@ -1,0 +1,488 @@
+package io.courier.kafka;
+
+import io.courier.Destination;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.PriorityQueue;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
+import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.AuthenticationException;
+import org.apache.kafka.common.errors.AuthorizationException;
+import org.apache.kafka.common.errors.WakeupException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One consumer group's reading of one queue (its topic and its retry topic), on one thread that owns the
+ * {@link KafkaConsumer} (which is not thread-safe). Settlements from other threads are state changes plus a
+ * hand-off queue that this thread drains; offsets are committed asynchronously in batches every
+ * {@code commit-interval}, never past a record that is not done (C2, C5). A nack or an expired lease republishes the
+ * record to the retry topic with {@code courier-attempt + 1} and a not-before time, and marks the original done once
+ * the republish is durable, so one slow message never blocks its partition (C6, C10, C15). Partitions are paused
+ * while the receiver holds {@code prefetch} deliveries (C11). On revocation, what is settled is committed and the
+ * rest is left for the next owner (C2).
+ */
+final class QueuePoller implements ConsumerRebalanceListener {
+    private static final Logger log = LoggerFactory.getLogger(QueuePoller.class);
+    private static final long MAX_POLL_MS = 100;
+
+    private final KafkaReceiver receiver;
+    private final KafkaTransport transport;
+    private final Topics.Queue queue;
+    private final Destination fallback;
+    private final String name;
+    private final KafkaConsumer<byte[], byte[]> consumer;
+    private final Thread thread;
+    /** Assigned partitions; the map is read by receiving threads, each state's offsets only by the poll thread. */
+    private final Map<TopicPartition, PartitionState> partitions = new ConcurrentHashMap<>();
+    private final PriorityQueue<KafkaDelivery> delayed = new PriorityQueue<>(Comparator.comparingLong((KafkaDelivery d) -> d.dueAt));
+    private final ConcurrentLinkedQueue<KafkaDelivery> done = new ConcurrentLinkedQueue<>();
+    private final Set<KafkaDelivery> leased = ConcurrentHashMap.newKeySet();
+    private final AtomicInteger republishing = new AtomicInteger();
+    private final List<String> topics;
+    private final boolean leavesWhenStalled;
+    private final long stallTimeoutMs;
+    private boolean subscribed = true;
+    private boolean leavingStalled;
+    private long receiveCallsAtLeave;
+    private volatile boolean closing;
+    private volatile boolean pausedFull;
+    private long lastCommit;
+
+    QueuePoller(KafkaReceiver receiver, KafkaTransport transport, Topics.Queue queue, Destination fallback, int prefetch,
+                boolean leavesWhenStalled) {
+        this.receiver = receiver;
+        this.transport = transport;
+        this.queue = queue;
+        this.fallback = fallback;
+        this.name = queue.consumerGroup();
+        String instance = queue.consumerGroup() + "-" + Long.toHexString(System.nanoTime() & 0xffffff);
+        this.consumer = new KafkaConsumer<>(transport.settings.consumer(queue.consumerGroup(), prefetch, instance));
+        this.topics = queue.hasRetryTopic() ? List.of(queue.topic(), queue.retryTopic()) : List.of(queue.topic());
+        this.leavesWhenStalled = leavesWhenStalled;
+        this.stallTimeoutMs = Math.min(receiver.ackDeadlineMillis(), transport.settings.stallTimeout.toMillis());
+        consumer.subscribe(topics, this);
+        this.thread = new Thread(this::run, "courier-kafka-" + name);
+        thread.setDaemon(true);
+    }
+
+    void start() { thread.start(); }
+
+    // ------------------------------------------------------------------ settlement (any thread)
+
+    void ack(KafkaDelivery d) {
+        if (!d.move(KafkaDelivery.LEASED, KafkaDelivery.DONE)) {
+            log.debug("ignoring ack of {} in state {}", d, d.state());
+            return;
+        }
+        leased.remove(d);
+        receiver.released(1);
+        done.add(d);
+    }
+
+    void nack(KafkaDelivery d, Duration delay) {
+        if (!d.move(KafkaDelivery.LEASED, KafkaDelivery.REPUBLISHING)) {
+            log.debug("ignoring nack of {} in state {}", d, d.state());
+            return;
+        }
+        leased.remove(d);
+        receiver.released(1);
+        republish(d, delay.isZero() || delay.isNegative() ? 0 : System.currentTimeMillis() + delay.toMillis());
+    }
+
+    void extend(KafkaDelivery d, Duration extension) {
+        long until = System.currentTimeMillis() + extension.toMillis();
+        if (d.state() != KafkaDelivery.LEASED) return;
+        d.extended = true;
+        if (until > d.leaseUntil) d.leaseUntil = until;
+    }
+
+    /** Called by the receiver when it returns a delivery: starts its lease. */
+    boolean lease(KafkaDelivery d, long until) {
+        d.leaseUntil = until;
+        if (!d.move(KafkaDelivery.BUFFERED, KafkaDelivery.LEASED)) return false;
+        leased.add(d);
+        PartitionState ps = partitions.get(d.partition);
+        if (ps != null) ps.handed.accumulateAndGet(d.offset(), Math::max);
+        return true;
+    }
+
+    /** Republishes for redelivery; the original becomes done once the copy is durable, or is retried later. */
+    private void republish(KafkaDelivery d, long redeliverAt) {
+        republishing.incrementAndGet();
+        var record = WireFormat.toRetryRecord(queue.retryTopic(), d.record, d.message, d.attempt + 1, redeliverAt);
+        transport.publish(record, d.message.id(), d.message.payload().length).whenComplete((v, e) -> {
+            try {
+                if (e == null) {
+                    d.move(KafkaDelivery.REPUBLISHING, KafkaDelivery.DONE);
+                    done.add(d);
+                } else if (d.move(KafkaDelivery.REPUBLISHING, KafkaDelivery.LEASED)) {
+                    // Not lost: the record stays uncommitted and is tried again when this short lease expires.
+                    log.warn("redelivery republish failed transport=kafka topic={} messageId={}; retrying in 1 s: {}",
+                            queue.retryTopic(), d.message.id(), e.toString());
+                    d.leaseUntil = System.currentTimeMillis() + 1000;
+                    receiver.held(1);
+                    leased.add(d);
+                }
+            } finally {
+                republishing.decrementAndGet();
+            }
+        });
+    }
+
+    // ------------------------------------------------------------------ the poll thread
+
+    private void run() {
+        long backoff = 100;
+        while (!closing) {
+            try {
+                long now = System.currentTimeMillis();
+                drainDone();
+                expireLeases(now);
+                releaseDue(now);
+                maybeCommit(now, false);
+                if (!followStall(now)) {
+                    sleep(50);
+                    continue;
+                }
+                adjustPause();
+                ConsumerRecords<byte[], byte[]> records = consumer.poll(Duration.ofMillis(pollTimeout(now)));
+                for (ConsumerRecord<byte[], byte[]> r : records) accept(r);
+                backoff = 100;
+                receiver.clearFailure();
+            } catch (WakeupException e) {
+                // a settlement freed room, or close: loop
+            } catch (AuthenticationException | AuthorizationException e) {
+                receiver.fail(Errors.general(e, transport.settings, "consuming " + queue.topic()));
+                log.warn("consumer failed transport=kafka group={}: {}", name, e.toString());
+                sleep(backoff);
+                backoff = Math.min(5_000, backoff * 2);
+            } catch (KafkaException | IllegalStateException e) {
+                if (closing) break;
+                log.warn("consumer error transport=kafka group={}; retrying in {} ms: {}", name, backoff, e.toString());
+                sleep(backoff);
+                backoff = Math.min(5_000, backoff * 2);
+            } catch (RuntimeException e) {
+                log.error("unexpected consumer error transport=kafka group={}", name, e);
+                sleep(backoff);
+            }
+        }
+        shutdown();
+    }
+
+    /**
+     * Leaves the consumer group while the receiver is stalled (due records wait, nobody asks), so that other members
+     * take its partitions, and rejoins on its next receive. Returns whether the consumer is subscribed.
+     */
+    private boolean followStall(long now) {
+        if (!leavesWhenStalled) return true;
+        if (subscribed && receiver.stalled(now, stallTimeoutMs)) {
+            log.info("receiver stalled transport=kafka group={}: records wait but none was asked for in {} ms; leaving the consumer group so other members take its partitions",
+                    name, stallTimeoutMs);
+            receiveCallsAtLeave = receiver.receiveCalls();
+            leavingStalled = true;
+            try {
+                consumer.unsubscribe();
+            } finally {
+                leavingStalled = false;
+            }
+            subscribed = false;
+        } else if (!subscribed && receiver.receiveCalls() != receiveCallsAtLeave) {
+            log.info("receiver active again transport=kafka group={}: rejoining the consumer group", name);
+            consumer.subscribe(topics, this);
+            subscribed = true;
+        }
+        return subscribed;
+    }
+
+    private long pollTimeout(long now) {
+        long t = MAX_POLL_MS;
+        KafkaDelivery next = delayed.peek();
+        if (next != null) t = Math.min(t, next.dueAt - now);
+        return Math.max(1, t);
+    }
+
+    private void accept(ConsumerRecord<byte[], byte[]> r) {
+        TopicPartition tp = new TopicPartition(r.topic(), r.partition());
+        PartitionState ps = partitions.get(tp);
+        if (ps == null) return; // revoked meanwhile: the next owner reads it
+        if (ps.outstanding.containsKey(r.offset())) return;
+        ps.fetchedUpTo = Math.max(ps.fetchedUpTo, r.offset() + 1);
+        int attempt = WireFormat.attempt(r) + ps.extraAttempts(r.offset());
+        long due = WireFormat.dueAt(r);
+        boolean later = due > System.currentTimeMillis();
+        KafkaDelivery d;
+        try {
+            d = new KafkaDelivery(this, r, WireFormat.toMessage(r, fallback), attempt, due,
+                    later ? KafkaDelivery.DELAYED : KafkaDelivery.BUFFERED);
+        } catch (RuntimeException e) {
+            // A record Courier cannot represent is never silently skipped: it is kept uncommitted and logged.
+            log.error("cannot read record transport=kafka topic={} partition={} offset={}: {}; it stays uncommitted",
+                    r.topic(), r.partition(), r.offset(), e.toString());
+            ps.outstanding.put(r.offset(), null);
+            return;
+        }
+        ps.outstanding.put(r.offset(), d);
+        if (later) delayed.add(d);
+        else receiver.offer(d);
+    }
+
+    private void releaseDue(long now) {
+        while (!delayed.isEmpty() && delayed.peek().dueAt <= now) {
+            KafkaDelivery d = delayed.poll();
+            if (d.move(KafkaDelivery.DELAYED, KafkaDelivery.BUFFERED)) receiver.offer(d);
+        }
+    }
+
+    private void expireLeases(long now) {
+        if (leased.isEmpty()) return;
+        for (KafkaDelivery d : leased) {
+            if (d.leaseUntil > now) continue;
+            if (!d.move(KafkaDelivery.LEASED, KafkaDelivery.REPUBLISHING)) continue;
+            leased.remove(d);
+            receiver.released(1);
+            log.info("lease expired transport=kafka destination={} messageId={} attempt={} topic={} partition={} offset={}; redelivering as attempt {}",
+                    d.message.destination(), d.message.id(), d.attempt, d.partition.topic(), d.partition.partition(), d.offset(), d.attempt + 1);
+            republish(d, 0);
+        }
+    }
+
+    private void drainDone() {
+        KafkaDelivery d;
+        while ((d = done.poll()) != null) {
+            PartitionState ps = partitions.get(d.partition);
+            if (ps != null && ps.outstanding.get(d.offset()) == d) ps.outstanding.remove(d.offset());
+        }
+    }
+
+    private void adjustPause() {
+        Set<TopicPartition> assigned = consumer.assignment();
+        Set<TopicPartition> want;
+        boolean full = receiver.isFull();
+        if (full) {
+            want = assigned;
+        } else if (delayed.size() >= transport.settings.delayBuffer) {
+            want = new HashSet<>();
+            for (KafkaDelivery d : delayed) if (assigned.contains(d.partition)) want.add(d.partition);
+        } else {
+            want = Set.of();
+        }
+        Set<TopicPartition> paused = consumer.paused();
+        List<TopicPartition> toPause = new ArrayList<>();
+        for (TopicPartition tp : want) if (!paused.contains(tp)) toPause.add(tp);
+        List<TopicPartition> toResume = new ArrayList<>();
+        for (TopicPartition tp : paused) if (!want.contains(tp)) toResume.add(tp);
+        if (!toPause.isEmpty()) consumer.pause(toPause);
+        if (!toResume.isEmpty()) consumer.resume(toResume);
+        pausedFull = full && !assigned.isEmpty();
+    }
+
+    /** The receiver has room again: if this poller sleeps in a paused poll, wake it. */
+    void roomAvailable() {
+        if (pausedFull) {
+            pausedFull = false;
+            consumer.wakeup();
+        }
+    }
+
+    private void maybeCommit(long now, boolean sync) {
+        if (!sync && now - lastCommit < transport.settings.commitInterval.toMillis()) return;
+        lastCommit = now;
+        Map<TopicPartition, OffsetAndMetadata> offsets = committable(partitions.keySet());
+        if (offsets.isEmpty()) return;
+        if (sync) {
+            commitSync(offsets);
+        } else {
+            consumer.commitAsync(offsets, (o, e) -> {
+                if (e == null) {
+                    transport.watch.success();
+                    return;
+                }
+                log.debug("async commit failed transport=kafka group={}: {}", name, e.toString());
+                if (e instanceof org.apache.kafka.common.errors.RetriableException) transport.watch.failure(e);
+                // retry with the next commit
+                for (TopicPartition tp : o.keySet()) {
+                    PartitionState ps = partitions.get(tp);
+                    if (ps != null) ps.committedOffset = -2;
+                }
+            });
+        }
+    }
+
+    /** Offsets (with metadata) that changed since the last commit, for these partitions; records them as committed. */
+    private Map<TopicPartition, OffsetAndMetadata> committable(Collection<TopicPartition> tps) {
+        Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
+        for (TopicPartition tp : tps) {
+            PartitionState ps = partitions.get(tp);
+            if (ps == null) continue;
+            long c = ps.committable();
+            if (c < 0) continue;
+            String md = ps.metadata(c);
+            if (c == ps.committedOffset && md.equals(ps.committedMetadata)) continue;
+            ps.committedOffset = c;
+            ps.committedMetadata = md;
+            offsets.put(tp, new OffsetAndMetadata(c, md));
+        }
+        return offsets;
+    }
+
+    private void commitSync(Map<TopicPartition, OffsetAndMetadata> offsets) {
+        try {
+            retryOnWakeup(() -> { consumer.commitSync(offsets, transport.settings.connectTimeout); return null; });
+        } catch (KafkaException e) {
+            log.warn("commit failed transport=kafka group={} offsets={}: {} (uncommitted records are redelivered)", name, offsets, e.toString());
+        }
+    }
+
+    /** Runs a blocking consumer call; a wakeup meant for the poll does not abort it. */
+    private <T> T retryOnWakeup(Supplier<T> call) {
+        for (int i = 0; ; i++) {
+            try {
+                return call.get();
+            } catch (WakeupException e) {
+                if (i >= 3) throw e;
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------ rebalance (poll thread, inside poll)
+
+    @Override
+    public void onPartitionsAssigned(Collection<TopicPartition> assigned) {
+        if (assigned.isEmpty()) return;
+        Map<TopicPartition, OffsetAndMetadata> committed;
+        try {
+            committed = retryOnWakeup(() -> consumer.committed(new HashSet<>(assigned), transport.settings.connectTimeout));
+        } catch (KafkaException e) {
+            log.warn("cannot read committed offsets transport=kafka group={}: {}; attempts of re-read records may be undercounted", name, e.toString());
+            committed = Map.of();
+        }
+        for (TopicPartition tp : assigned) {
+            OffsetAndMetadata om = committed.get(tp);
+            PartitionState ps = new PartitionState(om == null ? -1 : om.offset(), om == null ? "" : om.metadata());
+            partitions.put(tp, ps);
+        }
+        log.info("partitions assigned transport=kafka group={} partitions={} (of this consumer: {})", name, assigned, partitions.keySet().size());
+    }
+
+    @Override
+    public void onPartitionsRevoked(Collection<TopicPartition> revoked) {
+        if (revoked.isEmpty()) return;
+        awaitInFlight(revoked, leavingStalled);
+        awaitRepublishes();
+        drainDone();
+        commitSync(committable(revoked));
+        int released = release(revoked);
+        log.info("partitions revoked transport=kafka group={} partitions={}: settled offsets committed, {} unsettled records left for the next owner",
+                name, revoked, released);
+    }
+
+    @Override
+    public void onPartitionsLost(Collection<TopicPartition> lost) {
+        if (lost.isEmpty()) return;
+        int released = release(lost);
+        log.warn("partitions lost transport=kafka group={} partitions={} (session expired or connection gone): {} unsettled records will be redelivered by their new owner",
+                name, lost, released);
+    }
+
+    /** Forgets these partitions: their unsettled records are read again by the next owner. */
+    private int release(Collection<TopicPartition> tps) {
+        int n = 0;
+        for (TopicPartition tp : tps) {
+            PartitionState ps = partitions.remove(tp);
+            if (ps == null) continue;
+            for (KafkaDelivery d : ps.outstanding.values()) {
+                if (d == null) continue;
+                int s = d.state();
+                if ((s == KafkaDelivery.BUFFERED || s == KafkaDelivery.LEASED) && d.move(s, KafkaDelivery.RELEASED)) {
+                    leased.remove(d);
+                    receiver.released(1);
+                    n++;
+                } else if (s == KafkaDelivery.DELAYED && d.move(s, KafkaDelivery.RELEASED)) {
+                    n++;
+                }
+            }
+        }
+        delayed.removeIf(d -> d.state() == KafkaDelivery.RELEASED);
+        return n;
+    }
+
+    /**
+     * Before letting partitions go: hands out nothing more from them, and waits up to {@code revoke-grace} (and no
+     * longer than their leases, which a working handler keeps extending) for the deliveries being handled to be
+     * settled, so that they are committed rather than delivered a second time by the next owner (C3, C16). When the
+     * receiver is stalled, only deliveries whose lease is being extended are waited for.
+     */
+    private void awaitInFlight(Collection<TopicPartition> tps, boolean onlyExtended) {
+        List<KafkaDelivery> inFlight = new ArrayList<>();
+        for (TopicPartition tp : tps) {
+            PartitionState ps = partitions.get(tp);
+            if (ps == null) continue;
+            for (KafkaDelivery d : ps.outstanding.values()) {
+                if (d == null) continue;
+                if (d.move(KafkaDelivery.BUFFERED, KafkaDelivery.RELEASED)) receiver.released(1);
+                else if (d.state() == KafkaDelivery.LEASED) inFlight.add(d);
+            }
+        }
+        long deadline = System.currentTimeMillis() + transport.settings.revokeGrace.toMillis();
+        while (!closing && System.currentTimeMillis() < deadline && inFlight.stream().anyMatch(d -> d.state() == KafkaDelivery.LEASED
+                && d.leaseUntil > System.currentTimeMillis() && (!onlyExtended || d.extended))) {
+            sleep(5);
+        }
+    }
+
+    /** Waits (bounded by send-timeout) until republishes in flight are durable, so their originals can be committed. */
+    private void awaitRepublishes() {
+        long deadline = System.currentTimeMillis() + transport.settings.sendTimeout.toMillis();
+        while (republishing.get() > 0 && System.currentTimeMillis() < deadline) sleep(5);
+    }
+
+    // ------------------------------------------------------------------ close
+
+    void close() {
+        closing = true;
+        consumer.wakeup();
+        if (Thread.currentThread() != thread) {
+            try {
+                thread.join(transport.settings.sendTimeout.toMillis() + 15_000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    private void shutdown() {
+        try {
+            awaitRepublishes();
+            drainDone();
+            maybeCommit(System.currentTimeMillis(), true);
+            int released = release(new ArrayList<>(partitions.keySet()));
+            consumer.close(Duration.ofSeconds(5));
+            log.info("consumer closed transport=kafka group={}: {} unsettled records left for redelivery", name, released);
+        } catch (RuntimeException e) {
+            log.warn("consumer close failed transport=kafka group={}: {}", name, e.toString());
+            try { consumer.close(Duration.ZERO); } catch (RuntimeException ignored) { /* closing */ }
+        }
+    }
+
+    private static void sleep(long ms) {
+        try { Thread.sleep(ms); } catch (InterruptedException e) { Thread.currentThread().interrupt(); }
+    }
+
+}
