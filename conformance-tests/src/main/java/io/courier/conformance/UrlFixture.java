@@ -59,9 +59,28 @@ public class UrlFixture implements TransportFixture {
 
     @Override
     public PlainSender plainSender() {
+        if (parsed.scheme().equals("http") || parsed.scheme().equals("https")) return hubPlainSender();
         if (!parsed.scheme().equals("mem")) return null;
         String engine = parsed.hosts().isEmpty() ? "default" : parsed.hosts().get(0).host();
         return (group, payload, headers) -> MemProvider.engine(engine).send(java.util.List.of(
                 Message.to(Destination.any(group)).payload(payload).headers(headers).build()));
+    }
+
+    /** A hub's plain client: one JSON POST to {@code /v1/send} with the JDK's HttpClient, no Courier code or header. */
+    private PlainSender hubPlainSender() {
+        String base = parsed.scheme() + "://" + parsed.hosts().get(0) + parsed.path();
+        String token = parsed.password() != null ? parsed.password() : parsed.params().get("token");
+        return (group, payload, headers) -> {
+            com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
+            var m = json.createObjectNode().put("destination", "any@" + group).put("payload", java.util.Base64.getEncoder().encodeToString(payload));
+            headers.forEach(m.putObject("headers")::put);
+            var body = json.createObjectNode();
+            body.putArray("messages").add(m);
+            var req = java.net.http.HttpRequest.newBuilder(java.net.URI.create(base + "/v1/send"))
+                    .POST(java.net.http.HttpRequest.BodyPublishers.ofByteArray(json.writeValueAsBytes(body)));
+            if (token != null) req.header("Authorization", "Bearer " + token);
+            var r = java.net.http.HttpClient.newHttpClient().send(req.build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+            if (r.statusCode() != 200) throw new IllegalStateException("plain POST /v1/send answered " + r.statusCode() + ": " + r.body());
+        };
     }
 }

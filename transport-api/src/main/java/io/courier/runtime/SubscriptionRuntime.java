@@ -321,18 +321,19 @@ public final class SubscriptionRuntime implements Subscription {
                 catch (InterruptedException e) { Thread.currentThread().interrupt(); break; }
             }
         }
-        List<Received> release = new ArrayList<>();
+        List<Received> unfinished = new ArrayList<>(), unseen = new ArrayList<>();
         for (RuntimeDelivery d : unsettled) {
             if (d.settled.compareAndSet(false, true)) {
-                release.add(d.received);
+                (d.startedNanos != 0 ? unfinished : unseen).add(d.received);
                 Thread t = d.thread;
                 if (t != null) t.interrupt();
             }
         }
-        if (!release.isEmpty()) {
-            log.info("closing transport={} group={} member={}: releasing {} unfinished deliveries for redelivery",
-                    transportName, options.group(), options.member(), release.size());
-            safely(() -> receiver.nack(release, Duration.ZERO));
+        if (!unfinished.isEmpty() || !unseen.isEmpty()) {
+            log.info("closing transport={} group={} member={}: releasing {} unfinished and {} unstarted deliveries for redelivery",
+                    transportName, options.group(), options.member(), unfinished.size(), unseen.size());
+            if (!unfinished.isEmpty()) safely(() -> receiver.nack(unfinished, Duration.ZERO));
+            if (!unseen.isEmpty()) safely(() -> receiver.release(unseen));
         }
         unsettled.clear();
         if (leaseTask != null) leaseTask.cancel(false);

@@ -43,6 +43,14 @@ public interface Receiver extends AutoCloseable {
     void nack(List<? extends Received> deliveries, Duration delay);
 
     /**
+     * Gives back deliveries that no handler has seen (the runtime fetched them, then closed before running them):
+     * they must be delivered again like after {@code nack(deliveries, Duration.ZERO)}. An implementation whose broker
+     * lets it should not count this as an attempt (C15: an attempt is a handler run or a lost lease), so that a
+     * message bouncing between closing subscribers is not dead-lettered for it; the default nacks, which counts.
+     */
+    default void release(List<? extends Received> deliveries) { nack(deliveries, Duration.ZERO); }
+
+    /**
      * Extends the lease of deliveries still being handled so that they are not redelivered to another member: each
      * stays leased for at least {@code extension} from now (C16).
      */

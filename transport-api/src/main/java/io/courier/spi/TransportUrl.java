@@ -132,10 +132,14 @@ public final class TransportUrl {
 
     private static String decode(String s) { return URLDecoder.decode(s, StandardCharsets.UTF_8); }
 
-    /** Replaces a password in a URL text with {@code ***}; safe to call on anything, even malformed input. */
+    /**
+     * Replaces a password in a URL text, and the value of a {@code token}, {@code password} or {@code secret} query
+     * parameter, with {@code ***}; safe to call on anything, even malformed input.
+     */
     public static String redact(String url) {
         if (url == null) return null;
-        return url.replaceAll("(://[^/@:?]*):[^/@?]*@", "$1:***@");
+        return url.replaceAll("(://[^/@:?]*):[^/@?]*@", "$1:***@")
+                .replaceAll("(?i)([?&](?:token|password|secret)=)[^&]*", "$1***");
     }
 
     /**

@@ -1,12 +1,10 @@
 package io.courier.kafka;
 
+import io.courier.conformance.RepositoryBrokers;
 import io.courier.conformance.TransportFixture;
-import java.io.File;
 import java.net.InetSocketAddress;
-import java.net.Socket;
+import java.time.Duration;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.TimeUnit;
@@ -22,7 +20,6 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
  */
 public final class KafkaFixture implements TransportFixture {
     static final String BOOTSTRAP = "127.0.0.1:9092";
-    private static final String HOW_TO_START = "start it with: scripts/brokers up kafka (from the repository root)";
 
     @Override public String name() { return "kafka"; }
 
@@ -34,46 +31,18 @@ public final class KafkaFixture implements TransportFixture {
 
     @Override public String urlThrough(InetSocketAddress proxy) { return "kafka://127.0.0.1:" + proxy.getPort(); }
 
-    @Override public boolean canRestart() { return Files.isExecutable(brokersScript()); }
+    @Override public boolean canRestart() { return RepositoryBrokers.canRestart(); }
 
     @Override public boolean inRepository() { return true; }
 
-    /** {@code scripts/brokers} of the repository (the module's parent directory), or {@code COURIER_BROKERS_SCRIPT}. */
-    static Path brokersScript() {
-        String env = System.getenv("COURIER_BROKERS_SCRIPT");
-        return env != null && !env.isBlank() ? Path.of(env) : Path.of("..", "scripts", "brokers").toAbsolutePath().normalize();
-    }
-
     @Override
     public void restartBroker() throws Exception {
-        Process p = new ProcessBuilder(brokersScript().toString(), "restart", "kafka")
-                .redirectErrorStream(true).redirectOutput(new File("target/brokers-restart.log")).start();
-        if (!p.waitFor(120, TimeUnit.SECONDS)) {
-            p.destroyForcibly();
-            throw new IllegalStateException("scripts/brokers restart kafka did not finish in 120 s (see target/brokers-restart.log)");
-        }
-        if (p.exitValue() != 0) {
-            throw new IllegalStateException("scripts/brokers restart kafka failed with " + p.exitValue() + ": "
-                    + Files.readString(Path.of("target/brokers-restart.log"), StandardCharsets.UTF_8));
-        }
+        RepositoryBrokers.restart("kafka", Duration.ofSeconds(120));
         requireBroker();
     }
 
     /** Fails (never skips) when nothing listens on 127.0.0.1:9092, saying how to start Kafka. */
-    static void requireBroker() {
-        long deadline = System.currentTimeMillis() + 30_000;
-        while (true) {
-            try (Socket s = new Socket()) {
-                s.connect(new InetSocketAddress("127.0.0.1", 9092), 1000);
-                return;
-            } catch (Exception e) {
-                if (System.currentTimeMillis() > deadline) {
-                    throw new IllegalStateException("no Kafka broker at " + BOOTSTRAP + ": " + HOW_TO_START);
-                }
-                try { Thread.sleep(250); } catch (InterruptedException ie) { Thread.currentThread().interrupt(); return; }
-            }
-        }
-    }
+    static void requireBroker() { RepositoryBrokers.awaitListening("kafka", "127.0.0.1", 9092); }
 
     @Override
     public PlainSender plainSender() {
