@@ -1,0 +1,192 @@
+package io.courier.http;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.courier.AuthenticationException;
+import io.courier.TransportUnavailableException;
+import io.courier.spi.Received;
+import io.courier.spi.Receiver;
+import io.courier.spi.ReceiverSpec;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A long-polling consumer of one group (and member) of the hub, as one hub session. Settlements are queued and
+ * posted in batches by one flusher thread, which also keeps the session alive while the runtime is busy. When a
+ * request fails (hub restarted, connection cut) the receiver starts a new session, so that deliveries lost on the
+ * broken connection go back to the group at once (the old session is closed, or expires); a member's new session
+ * replaces its old one at the hub. {@link #close()} posts the queued settlements, then ends the session, which
+ * releases its unsettled leases (C13).
+ */
+final class HttpReceiver implements Receiver {
+    private static final Logger log = LoggerFactory.getLogger(HttpReceiver.class);
+
+    private record Settlement(String kind, String lease, long millis) {}
+
+    private final HubClient client;
+    private final ReceiverSpec spec;
+    private final long heartbeatMillis;
+    private final Consumer<HttpReceiver> onClose;
+    private final LinkedBlockingQueue<Settlement> settlements = new LinkedBlockingQueue<>();
+    private final AtomicBoolean closed = new AtomicBoolean();
+    private final Thread flusher;
+    private volatile String session = newSession();
+    private volatile long lastRequest = System.currentTimeMillis();
+    private long outageSince;
+
+    HttpReceiver(HubClient client, ReceiverSpec spec, long sessionTimeoutMillis, Consumer<HttpReceiver> onClose) {
+        this.client = client;
+        this.spec = spec;
+        this.heartbeatMillis = Math.max(200, sessionTimeoutMillis / 3);
+        this.onClose = onClose;
+        this.flusher = Thread.ofVirtual().name("courier-http-settle-" + spec.group()).start(this::flushLoop);
+    }
+
+    private static String newSession() { return UUID.randomUUID().toString(); }
+
+    @Override
+    public List<? extends Received> receive(int max, Duration wait) throws InterruptedException {
+        if (closed.get()) return List.of();
+        ObjectNode body = HubClient.JSON.createObjectNode();
+        String s = session;
+        body.put("session", s);
+        body.put("group", spec.group());
+        if (spec.member() != null) body.put("member", spec.member());
+        body.put("max", max);
+        long waitMs = Math.max(0, Math.min(wait.toMillis(), 30_000));
+        body.put("waitMs", waitMs);
+        body.put("leaseMs", spec.ackDeadline().toMillis());
+        try {
+            JsonNode answer = client.call("/v1/receive", body, Duration.ofMillis(waitMs + 15_000));
+            lastRequest = System.currentTimeMillis();
+            if (outageSince != 0) {
+                log.info("hub reachable again transport=http hub={} group={} member={}", client.settings().hostPort, spec.group(), spec.member());
+                outageSince = 0;
+            }
+            List<HttpDelivery> out = new ArrayList<>();
+            for (JsonNode d : answer.path("deliveries")) out.add(new HttpDelivery(Wire.decode(d), d.get("attempt").asInt(), d.get("lease").asText()));
+            return out;
+        } catch (HubClient.Unreachable e) {
+            long now = System.currentTimeMillis();
+            if (outageSince == 0) {
+                outageSince = now;
+                log.warn("receive failed transport=http hub={} group={} member={}: {}; starting a new session and retrying",
+                        client.settings().hostPort, spec.group(), spec.member(), e.getMessage());
+            }
+            rotateSession(s);
+            if (now - outageSince > client.settings().retryFor.toMillis()) {
+                throw new TransportUnavailableException(e.getMessage() + "; unreachable for " + (now - outageSince) / 1000
+                        + " s (parameter retry-for). Is the hub running?", e);
+            }
+            Thread.sleep(Math.min(Math.max(waitMs, 50), 500));
+            return List.of();
+        }
+    }
+
+    /** Abandons a session whose connection broke: deliveries sent on it may never have arrived. */
+    private void rotateSession(String broken) {
+        if (!session.equals(broken)) return;
+        session = newSession();
+        Thread.ofVirtual().start(() -> endSession(broken, 1));
+    }
+
+    private void endSession(String s, int attempts) {
+        ObjectNode body = HubClient.JSON.createObjectNode();
+        body.put("session", s);
+        for (int i = 0; i < attempts; i++) {
+            try {
+                client.call("/v1/close", body, Duration.ofSeconds(5));
+                return;
+            } catch (HubClient.Unreachable e) {
+                log.debug("closing session {} failed: {} (the hub expires it)", s, e.toString());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            } catch (RuntimeException e) {
+                log.debug("closing session {} failed: {}", s, e.toString());
+                return;
+            }
+        }
+    }
+
+    @Override
+    public void ack(List<? extends Received> deliveries) { queue("ack", deliveries, 0); }
+
+    @Override
+    public void nack(List<? extends Received> deliveries, Duration delay) { queue("nack", deliveries, delay.toMillis()); }
+
+    @Override
+    public void extendLease(List<? extends Received> deliveries, Duration extension) { queue("extend", deliveries, extension.toMillis()); }
+
+    private void queue(String kind, List<? extends Received> deliveries, long millis) {
+        if (closed.get()) return; // the close released them: a settlement after close changes nothing
+        for (Received r : deliveries) {
+            if (r instanceof HttpDelivery d) settlements.add(new Settlement(kind, d.lease(), millis));
+        }
+    }
+
+    private void flushLoop() {
+        List<Settlement> batch = new ArrayList<>();
+        while (true) {
+            Settlement first;
+            try {
+                first = settlements.poll(Math.min(heartbeatMillis, 100), TimeUnit.MILLISECONDS);
+            } catch (InterruptedException e) {
+                first = null;
+            }
+            if (first == null) {
+                if (closed.get()) return;
+                if (System.currentTimeMillis() - lastRequest >= heartbeatMillis) post(List.of()); // keep the session alive
+                continue;
+            }
+            batch.add(first);
+            settlements.drainTo(batch, 5_000);
+            post(batch);
+            batch.clear();
+        }
+    }
+
+    private void post(List<Settlement> batch) {
+        ObjectNode body = HubClient.JSON.createObjectNode();
+        body.put("session", session);
+        ArrayNode ack = body.putArray("ack"), nack = body.putArray("nack"), extend = body.putArray("extend");
+        for (Settlement s : batch) {
+            switch (s.kind) {
+                case "ack" -> ack.add(s.lease);
+                case "nack" -> nack.addObject().put("lease", s.lease).put("delayMs", Math.max(0, s.millis));
+                default -> extend.addObject().put("lease", s.lease).put("ms", Math.max(1, s.millis));
+            }
+        }
+        try {
+            client.callRetrying("/v1/settle", body, Duration.ofSeconds(30), System.currentTimeMillis() + client.settings().retryFor.toMillis());
+            lastRequest = System.currentTimeMillis();
+        } catch (AuthenticationException | HubRefusal e) {
+            log.warn("settlement refused transport=http group={} count={}: {} (the messages will be redelivered)", spec.group(), batch.size(), e.getMessage());
+        } catch (RuntimeException e) {
+            log.warn("settlement failed transport=http group={} count={}: {} (the messages will be redelivered)", spec.group(), batch.size(), e.getMessage());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    @Override
+    public void close() {
+        if (!closed.compareAndSet(false, true)) return;
+        try {
+            flusher.join(35_000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        endSession(session, 3);
+        onClose.accept(this);
+    }
+}

@@ -1,0 +1,61 @@
+package io.courier.http.hub;
+
+import java.nio.file.Path;
+import java.time.Duration;
+
+/**
+ * Runs a hub standalone: {@code java -cp … io.courier.http.hub.HubMain --port 8080 --data DIR [--token T]
+ * [--host H] [--max-payload BYTES] [--segment-bytes BYTES] [--session-timeout-ms MS]}. The token may also come from
+ * the environment variable {@code COURIER_HUB_TOKEN} (so that it does not show in the process list). Prints
+ * {@code courier hub listening on URL} once it accepts requests.
+ */
+public final class HubMain {
+    private HubMain() {}
+
+    public static void main(String[] args) {
+        HubOptions o;
+        try {
+            o = parse(args);
+        } catch (IllegalArgumentException e) {
+            System.err.println("courier hub: " + e.getMessage());
+            System.exit(2);
+            return;
+        }
+        CourierHub hub = CourierHub.start(o);
+        Runtime.getRuntime().addShutdownHook(new Thread(hub::close, "courier-hub-shutdown"));
+        System.out.println("courier hub listening on " + hub.url());
+        System.out.flush();
+    }
+
+    /** Parses the command line into options; throws {@link IllegalArgumentException} naming a bad option. */
+    static HubOptions parse(String[] args) {
+        int port = 8080;
+        Path data = null;
+        String token = System.getenv("COURIER_HUB_TOKEN");
+        String host = "127.0.0.1";
+        HubOptions d = HubOptions.defaults(0, Path.of("."));
+        long maxPayload = d.maxPayloadBytes(), segment = d.segmentBytes(), session = d.sessionTimeout().toMillis();
+        for (int i = 0; i < args.length; i++) {
+            String a = args[i];
+            if (i + 1 >= args.length) throw new IllegalArgumentException("option " + a + " needs a value");
+            String v = args[++i];
+            try {
+                switch (a) {
+                    case "--port" -> port = Integer.parseInt(v);
+                    case "--data" -> data = Path.of(v);
+                    case "--token" -> token = v;
+                    case "--host" -> host = v;
+                    case "--max-payload" -> maxPayload = Long.parseLong(v);
+                    case "--segment-bytes" -> segment = Long.parseLong(v);
+                    case "--session-timeout-ms" -> session = Long.parseLong(v);
+                    default -> throw new IllegalArgumentException("unknown option " + a + ": use --port, --data, --token, --host, --max-payload, --segment-bytes, --session-timeout-ms");
+                }
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException("option " + a + " needs a whole number, got '" + v + "'");
+            }
+        }
+        if (data == null) throw new IllegalArgumentException("--data DIR is required: the directory of the hub's journal");
+        long body = Math.max(d.maxBodyBytes(), maxPayload * 2 + 4096);
+        return new HubOptions(host, port, data, token, maxPayload, body, segment, Duration.ofMillis(session), d.maxWait());
+    }
+}

@@ -1,0 +1,116 @@
+package io.courier.http.hub;
+
+import io.courier.Destination;
+import io.courier.Message;
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.zip.CRC32C;
+
+/**
+ * One record of the journal and its byte form: {@code [length int][crc32c int][type byte][journal seq long]...}.
+ * <ul>
+ *   <li>{@code SEND}: an accepted message with its deliveries so far (0 when new; more when compaction rewrites it);</li>
+ *   <li>{@code ACK}: the message is done (acked or dead-lettered);</li>
+ *   <li>{@code ATTEMPTS}: the message has been delivered this many times (so that C15 survives a restart).</li>
+ * </ul>
+ * A record whose length or checksum does not match is a torn write from a crash: replay stops there.
+ */
+record JournalRecord(Type type, long seq, Message message, int deliveries) {
+
+    /** What a record says. */
+    enum Type { SEND, ACK, ATTEMPTS }
+
+    static JournalRecord send(long seq, Message m, int deliveries) { return new JournalRecord(Type.SEND, seq, m, deliveries); }
+
+    static JournalRecord ack(long seq) { return new JournalRecord(Type.ACK, seq, null, 0); }
+
+    static JournalRecord attempts(long seq, int deliveries) { return new JournalRecord(Type.ATTEMPTS, seq, null, deliveries); }
+
+    /** True when the record must be on disk before its caller hears back (a send: clause C1). */
+    boolean mustForce() { return type == Type.SEND; }
+
+    /** The framed bytes of this record. */
+    byte[] encode() {
+        try {
+            ByteArrayOutputStream body = new ByteArrayOutputStream(message == null ? 16 : 128 + message.payload().length);
+            DataOutputStream out = new DataOutputStream(body);
+            out.writeByte(type.ordinal());
+            out.writeLong(seq);
+            out.writeInt(deliveries);
+            if (type == Type.SEND) writeMessage(out, message);
+            byte[] b = body.toByteArray();
+            CRC32C crc = new CRC32C();
+            crc.update(b);
+            ByteArrayOutputStream framed = new ByteArrayOutputStream(b.length + 8);
+            DataOutputStream f = new DataOutputStream(framed);
+            f.writeInt(b.length);
+            f.writeInt((int) crc.getValue());
+            f.write(b);
+            return framed.toByteArray();
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot happen: writing to memory", e);
+        }
+    }
+
+    /** Decodes a record body whose checksum has been verified. */
+    static JournalRecord decode(byte[] body) throws IOException {
+        DataInputStream in = new DataInputStream(new java.io.ByteArrayInputStream(body));
+        Type type = Type.values()[in.readUnsignedByte()];
+        long seq = in.readLong();
+        int deliveries = in.readInt();
+        Message m = type == Type.SEND ? readMessage(in) : null;
+        return new JournalRecord(type, seq, m, deliveries);
+    }
+
+    /** True when {@code body} matches the stored checksum. */
+    static boolean checks(byte[] body, int storedCrc) {
+        CRC32C crc = new CRC32C();
+        crc.update(body);
+        return (int) crc.getValue() == storedCrc;
+    }
+
+    private static void writeMessage(DataOutputStream out, Message m) throws IOException {
+        writeString(out, m.id());
+        writeString(out, m.destination().toString());
+        writeString(out, m.orderingKey());
+        out.writeLong(m.notBefore() == null ? Long.MIN_VALUE : m.notBefore().toEpochMilli());
+        out.writeInt(m.headers().size());
+        for (var h : m.headers().entrySet()) {
+            writeString(out, h.getKey());
+            writeString(out, h.getValue());
+        }
+        out.writeInt(m.payload().length);
+        out.write(m.payload());
+    }
+
+    private static Message readMessage(DataInputStream in) throws IOException {
+        String id = readString(in);
+        Message.Builder b = Message.to(Destination.parse(readString(in))).id(id).orderingKey(readString(in));
+        long notBefore = in.readLong();
+        if (notBefore != Long.MIN_VALUE) b.notBefore(Instant.ofEpochMilli(notBefore));
+        int headers = in.readInt();
+        for (int i = 0; i < headers; i++) b.header(readString(in), readString(in));
+        byte[] payload = new byte[in.readInt()];
+        in.readFully(payload);
+        return b.payload(payload).build();
+    }
+
+    private static void writeString(DataOutputStream out, String s) throws IOException {
+        if (s == null) { out.writeInt(-1); return; }
+        byte[] b = s.getBytes(StandardCharsets.UTF_8);
+        out.writeInt(b.length);
+        out.write(b);
+    }
+
+    private static String readString(DataInputStream in) throws IOException {
+        int n = in.readInt();
+        if (n < 0) return null;
+        byte[] b = new byte[n];
+        in.readFully(b);
+        return new String(b, StandardCharsets.UTF_8);
+    }
+}
