@@ -1,0 +1,127 @@
+package io.courier.rabbitmq;
+
+import com.rabbitmq.client.BuiltinExchangeType;
+import com.rabbitmq.client.Channel;
+import com.rabbitmq.client.Connection;
+import java.io.IOException;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Declares Courier's queues and exchanges idempotently, once per connection (then cached), on one long-lived channel
+ * of that connection (so that amqp-client's topology recovery can re-declare them on it); a refused declaration (a
+ * queue of the same name with other arguments) closes that channel, and the next declaration opens another.
+ * Every queue is a durable quorum queue: it survives broker restarts, counts deliveries in
+ * {@code x-delivery-count} (the attempt counter, C15) and dead-letters at least once out of delay buckets.
+ */
+final class Topology {
+    /** A delay bucket left unused this long past its TTL is deleted by the broker ({@code x-expires}). */
+    private static final long DELAY_QUEUE_IDLE_MS = TimeUnit.MINUTES.toMillis(10);
+    /** Delay buckets are re-declared after this long, which resets their expiry timer. */
+    private static final long DELAY_REDECLARE_NANOS = TimeUnit.MINUTES.toNanos(1);
+
+    private final Connection connection;
+    private final RabbitSettings settings;
+    private final Map<String, Long> declared = new ConcurrentHashMap<>();
+    private Channel channel;
+
+    Topology(Connection connection, RabbitSettings settings) {
+        this.connection = connection;
+        this.settings = settings;
+    }
+
+    /** The group's queue, its member's queue (when {@code member} is set) and its ordering sub-queues. */
+    void declareGroup(String group, String member) throws IOException {
+        Names n = settings.names;
+        declareQueue(n.group(group), false);
+        if (member != null) {
+            declareQueue(n.member(group, member), false);
+            declareSticky(group, member);
+        }
+        for (int i = 0; i < settings.orderingQueues; i++) declareQueue(n.ordered(group, i), true);
+    }
+
+    /** The queue {@code name} as a durable quorum queue; with a single active consumer for ordering queues. */
+    void declareQueue(String name, boolean singleActiveConsumer) throws IOException {
+        if (declared.containsKey(name)) return;
+        Map<String, Object> args = new HashMap<>();
+        args.put("x-queue-type", "quorum");
+        if (singleActiveConsumer) args.put("x-single-active-consumer", true);
+        withChannel(name, ch -> ch.queueDeclare(name, true, false, false, args));
+        declared.put(name, System.nanoTime());
+    }
+
+    /**
+     * The member's sticky queue: a quorum queue whose messages, unless its member takes them within the sticky
+     * fallback time, are dead-lettered (at least once) into the group's queue, which is declared too.
+     */
+    void declareSticky(String group, String member) throws IOException {
+        String name = settings.names.sticky(group, member);
+        if (declared.containsKey(name)) return;
+        declareQueue(settings.names.group(group), false);
+        Map<String, Object> args = new HashMap<>();
+        args.put("x-queue-type", "quorum");
+        args.put("x-message-ttl", settings.stickyFallback.toMillis());
+        args.put("x-dead-letter-exchange", "");
+        args.put("x-dead-letter-routing-key", settings.names.group(group));
+        args.put("x-dead-letter-strategy", "at-least-once");
+        args.put("x-overflow", "reject-publish");
+        withChannel(name, ch -> ch.queueDeclare(name, true, false, false, args));
+        declared.put(name, System.nanoTime());
+    }
+
+    /**
+     * The delay bucket of {@code bucketMs}: a fanout exchange and a quorum queue of the same name whose messages
+     * expire after {@code bucketMs} and are dead-lettered (at least once) to the default exchange with their
+     * original routing key, i.e. into the queue they were meant for. Returns the exchange name.
+     */
+    String declareDelay(long bucketMs) throws IOException {
+        String name = settings.names.delay(bucketMs);
+        Long at = declared.get(name);
+        if (at != null && System.nanoTime() - at < DELAY_REDECLARE_NANOS) return name;
+        Map<String, Object> args = new HashMap<>();
+        args.put("x-queue-type", "quorum");
+        args.put("x-message-ttl", bucketMs);
+        args.put("x-dead-letter-exchange", "");
+        args.put("x-dead-letter-strategy", "at-least-once");
+        args.put("x-overflow", "reject-publish");
+        args.put("x-expires", bucketMs + DELAY_QUEUE_IDLE_MS);
+        withChannel(name, ch -> {
+            ch.exchangeDeclare(name, BuiltinExchangeType.FANOUT, true);
+            ch.queueDeclare(name, true, false, false, args);
+            ch.queueBind(name, name, "");
+        });
+        declared.put(name, System.nanoTime());
+        return name;
+    }
+
+    /** Forgets a declaration (the queue was found missing): the next use declares it again. */
+    void forget(String name) { declared.remove(name); }
+
+    private interface ChannelWork { void run(Channel ch) throws IOException; }
+
+    private synchronized void withChannel(String name, ChannelWork work) throws IOException {
+        if (channel == null || !channel.isOpen()) {
+            if (channel != null) {
+                Channel old = channel;
+                Thread.ofVirtual().start(() -> { try { old.abort(); } catch (Exception ignored) { /* gone */ } });
+            }
+            channel = connection.createChannel();
+            if (channel == null) throw new IOException("no channel available (channel_max reached)");
+        }
+        try {
+            work.run(channel);
+        } catch (IOException e) {
+            throw Errors.declaration(e, settings, name);
+        }
+    }
+
+    /** Closes the declaration channel. */
+    synchronized void close() {
+        if (channel != null) {
+            try { channel.abort(); } catch (Exception ignored) { /* gone */ }
+        }
+    }
+}

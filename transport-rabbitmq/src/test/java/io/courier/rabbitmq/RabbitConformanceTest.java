@@ -1,0 +1,69 @@
+package io.courier.rabbitmq;
+
+import com.rabbitmq.client.Channel;
+import com.rabbitmq.client.Connection;
+import io.courier.conformance.ConformanceSuite;
+import io.courier.conformance.TransportFixture;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+
+/**
+ * The whole delivery contract, C1–C16, against the real RabbitMQ broker of {@link RabbitFixture}. Afterwards the
+ * queues of this run's groups are deleted (found with {@code rabbitmqctl list_queues} when it is on the PATH):
+ * quorum queues are not free, and hundreds of idle ones left by earlier runs slow a small shared broker down.
+ */
+class RabbitConformanceTest extends ConformanceSuite {
+    private final Set<String> groups = ConcurrentHashMap.newKeySet();
+
+    @Override
+    protected TransportFixture fixture() {
+        RabbitFixture.requireBroker();
+        return new RabbitFixture();
+    }
+
+    @Override
+    protected String group(String tag) {
+        String g = super.group(tag);
+        groups.add(g);
+        groups.add(g + ".dlq");
+        return g;
+    }
+
+    @AfterAll
+    void deleteThisRunsQueues() {
+        List<String> names;
+        try {
+            Process p = new ProcessBuilder("rabbitmqctl", "-q", "list_queues", "name").redirectErrorStream(true).start();
+            try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
+                names = r.lines().map(String::trim).filter(this::ofThisRun).toList();
+            }
+            if (!p.waitFor(60, TimeUnit.SECONDS)) { p.destroyForcibly(); return; }
+        } catch (Exception e) {
+            return; // no rabbitmqctl here: leave the queues
+        }
+        try (Connection c = RabbitFixture.plainConnection()) {
+            for (String q : names) {
+                Channel ch = c.createChannel();
+                try { ch.queueDelete(q); } catch (Exception ignored) { /* gone already */ }
+                if (ch.isOpen()) ch.close();
+            }
+        } catch (Exception ignored) {
+            // best effort
+        }
+    }
+
+    private boolean ofThisRun(String queue) {
+        if (!queue.startsWith("courier.")) return false;
+        String rest = queue.substring("courier.".length());
+        for (String g : groups) {
+            if (rest.equals(g) || rest.startsWith(g + "/") || rest.startsWith(g + "~")) return true;
+        }
+        return false;
+    }
+}
