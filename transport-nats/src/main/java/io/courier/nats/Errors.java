@@ -1,0 +1,51 @@
+package io.courier.nats;
+
+import io.courier.AuthenticationException;
+import io.courier.CourierException;
+import io.courier.TransportUnavailableException;
+import io.nats.client.JetStreamApiException;
+import java.io.IOException;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeoutException;
+
+/** Maps jnats exceptions onto Courier's typed errors (C14), naming the problem and the fix, never a secret. */
+final class Errors {
+    static final String HOW_TO_START = "is nats-server running with JetStream (-js)? Locally: scripts/brokers up nats";
+
+    private Errors() {}
+
+    static Throwable unwrap(Throwable t) {
+        while ((t instanceof ExecutionException || t instanceof CompletionException) && t.getCause() != null) t = t.getCause();
+        return t;
+    }
+
+    /** A failure of {@code Nats.connect}. */
+    static CourierException connect(Throwable failure, NatsSettings s) {
+        Throwable t = unwrap(failure);
+        if (t instanceof io.nats.client.AuthenticationException || String.valueOf(t.getMessage()).toLowerCase().contains("authorization violation")) {
+            String who = s.url.user() == null ? "no credentials" : s.url.password() == null ? "a token" : "user '" + s.url.user() + "'";
+            return new AuthenticationException(s.where() + " refused the connection with " + who
+                    + ": check the user and password (nats://user:password@host:4222) or token (nats://token@host:4222) in the URL", t);
+        }
+        return new TransportUnavailableException("cannot connect to " + s.where() + " within connect-timeout=" + s.connectTimeout
+                + " (" + t.getClass().getSimpleName() + ": " + t.getMessage() + "); " + HOW_TO_START, t);
+    }
+
+    /** Any failure while talking to the server about {@code what}. */
+    static CourierException general(Throwable failure, NatsSettings s, String what) {
+        Throwable t = unwrap(failure);
+        if (t instanceof CourierException ce) return ce;
+        if (t instanceof TimeoutException || t instanceof CancellationException || t instanceof IOException
+                || t instanceof IllegalStateException) {
+            return new TransportUnavailableException(what + " failed: " + s.where() + " did not answer ("
+                    + t.getClass().getSimpleName() + ": " + t.getMessage() + "); " + HOW_TO_START, t);
+        }
+        if (t instanceof JetStreamApiException api) {
+            return new CourierException(what + " was refused by " + s.where() + ": " + api.getMessage()
+                    + " (JetStream error " + api.getApiErrorCode() + ")", t);
+        }
+        return new CourierException(what + " failed at " + s.where() + ": " + t, t);
+    }
+}

@@ -1,0 +1,353 @@
+package io.courier.nats;
+
+import io.courier.Message;
+import io.courier.spi.Received;
+import io.courier.spi.Receiver;
+import io.courier.spi.ReceiverSpec;
+import io.nats.client.Connection;
+import io.nats.client.Subscription;
+import io.nats.client.impl.NatsJetStreamMetaData;
+import io.nats.client.impl.NatsMessage;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.locks.ReentrantLock;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Receives one group (and member) from JetStream: a pull request on each of its durable consumers (the group's
+ * {@code any}, the member's own, the ordering partitions, the delay consumer), all answered to one inbox of this
+ * receiver. The batches of the outstanding requests plus what arrived and was not yet returned never exceed the
+ * room the runtime asked for (C11). Not-yet-due messages of the delay consumer are parked with
+ * {@code -NAK {delay}} and, once due, relayed to their real subject, so they never count as an attempt (C10, C15).
+ */
+final class NatsReceiver implements Receiver {
+    private static final Logger log = LoggerFactory.getLogger(NatsReceiver.class);
+    private static final int DELAY_BATCH = 50;
+    private static final long LOST_STATUS_GRACE_NANOS = TimeUnit.SECONDS.toNanos(2);
+
+    private final NatsTransport transport;
+    private final Connection nc;
+    private final ReceiverSpec spec;
+    private final String inbox;
+    private final Subscription sub;
+    private final List<PullSource> sources;
+    private final PullSource delaySource;
+    private final Map<String, PullSource> byConsumer = new HashMap<>();
+    private final Map<String, PullSource> byToken = new HashMap<>();
+    private final ArrayDeque<io.nats.client.Message> arrived = new ArrayDeque<>();
+    final Set<NatsDelivery> unsettled = ConcurrentHashMap.newKeySet();
+    private final ReentrantLock reading = new ReentrantLock();
+    private final AtomicBoolean closed = new AtomicBoolean();
+    private long requestSeq;
+    private int rotation;
+
+    NatsReceiver(NatsTransport transport, ReceiverSpec spec, List<PullSource> sources, PullSource delaySource) {
+        this.transport = transport;
+        this.nc = transport.connection();
+        this.spec = spec;
+        this.sources = sources;
+        this.delaySource = delaySource;
+        for (PullSource s : sources) byConsumer.put(s.consumer, s);
+        byConsumer.put(delaySource.consumer, delaySource);
+        this.inbox = nc.createInbox();
+        this.sub = nc.subscribe(inbox + ".*");
+    }
+
+    // ------------------------------------------------------------------------------------------------ receive
+
+    @Override
+    public List<? extends Received> receive(int max, Duration wait) throws InterruptedException {
+        if (closed.get() || max <= 0) return List.of();
+        List<NatsDelivery> out = new ArrayList<>();
+        reading.lockInterruptibly();
+        try {
+            long deadline = System.nanoTime() + Math.max(1, wait.toNanos());
+            drainAvailable();
+            while (!closed.get()) {
+                takeArrived(out, max);
+                if (out.size() >= max) break;
+                requestMore(max - out.size(), wait);
+                long left = deadline - System.nanoTime();
+                if (!out.isEmpty() || left <= 0) {
+                    drainAvailable();
+                    takeArrived(out, max);
+                    break;
+                }
+                io.nats.client.Message m = sub.nextMessage(Duration.ofNanos(Math.max(left, 1_000_000)));
+                if (m == null) break;
+                route(m);
+            }
+        } catch (IllegalStateException e) {
+            if (!closed.get()) throw Errors.general(e, transport.settings(), "receive from group " + spec.group());
+        } finally {
+            reading.unlock();
+        }
+        return out;
+    }
+
+    private void drainAvailable() throws InterruptedException {
+        while (sub.getPendingMessageCount() > 0) {
+            io.nats.client.Message m = sub.nextMessage(Duration.ofMillis(1));
+            if (m == null) return;
+            route(m);
+        }
+    }
+
+    /** Sorts one arrival: the end of a pull request, a delayed message, or a delivery for the runtime. */
+    private void route(io.nats.client.Message m) {
+        if (m.isStatusMessage()) {
+            PullSource s = byToken.remove(tokenOf(m.getSubject()));
+            if (s != null && s.requestToken != null && s.requestToken.equals(tokenOf(m.getSubject()))) s.finished();
+            int code = m.getStatus().getCode();
+            if (code == 409) log.info("pull request ended with status 409 transport=nats group={}: {}", spec.group(), m.getStatus().getMessage());
+            else if (code != 404 && code != 408) log.warn("pull request ended with status {} transport=nats group={}: {}", code, spec.group(), m.getStatus().getMessage());
+            return;
+        }
+        PullSource s = byConsumer.get(consumerOf(m.getReplyTo()));
+        if (s != null) {
+            String token = s.requestToken;
+            s.delivered();
+            if (token != null && s.requestToken == null) byToken.remove(token);
+        }
+        if (s == delaySource) {
+            relayOrPark(m);
+        } else {
+            arrived.add(m);
+        }
+    }
+
+    private void takeArrived(List<NatsDelivery> out, int max) {
+        while (out.size() < max && !arrived.isEmpty()) {
+            NatsDelivery d = toDelivery(arrived.poll());
+            if (d != null) {
+                unsettled.add(d);
+                out.add(d);
+            }
+        }
+    }
+
+    private NatsDelivery toDelivery(io.nats.client.Message m) {
+        PullSource s = byConsumer.get(consumerOf(m.getReplyTo()));
+        if (s == null) {
+            log.warn("dropping a message from an unknown consumer transport=nats group={} reply={} (the server redelivers it)", spec.group(), m.getReplyTo());
+            return null;
+        }
+        NatsJetStreamMetaData meta = new NatsJetStreamMetaData((NatsMessage) m);
+        Message msg = WireFormat.fromNats(m, s.arrivesAt, meta.getStream() + ":" + meta.streamSequence());
+        return new NatsDelivery(msg, (int) Math.min(Integer.MAX_VALUE, meta.deliveredCount()), m.getReplyTo(), s, spec.ackDeadline());
+    }
+
+    /**
+     * Issues pull requests on idle consumers for at most {@code room} messages in all, counting those already
+     * requested or arrived. Ordering partitions get one message per request (their consumers hand out one at a
+     * time anyway); the rest is split between the group's and the member's consumers. The delay consumer has its
+     * own small budget: its messages never reach the runtime.
+     */
+    private void requestMore(int room, Duration wait) {
+        if (nc.getStatus() != Connection.Status.CONNECTED) return;
+        long now = System.nanoTime();
+        long expires = Math.max(50, Math.min(wait.toMillis(), 30_000));
+        int credits = room - arrived.size();
+        List<PullSource> idleShared = new ArrayList<>();
+        List<PullSource> idlePartitions = new ArrayList<>();
+        for (PullSource s : sources) {
+            forgetIfOverdue(s, now);
+            if (!s.idle()) credits -= s.remaining;
+            else if (s.kind == PullSource.Kind.PARTITION) idlePartitions.add(s);
+            else idleShared.add(s);
+        }
+        forgetIfOverdue(delaySource, now);
+        if (delaySource.idle()) pull(delaySource, DELAY_BATCH, expires, now);
+        if (credits <= 0) return;
+        rotation++;
+        int partitionPulls;
+        if (idleShared.isEmpty()) partitionPulls = Math.min(idlePartitions.size(), credits);
+        else if (credits == 1) partitionPulls = (rotation % 2 == 0) ? Math.min(1, idlePartitions.size()) : 0;
+        else partitionPulls = Math.min(idlePartitions.size(), credits / 2);
+        for (int i = 0; i < partitionPulls; i++) {
+            pull(idlePartitions.get((rotation + i) % idlePartitions.size()), 1, expires, now);
+            credits--;
+        }
+        for (int i = 0; i < idleShared.size() && credits > 0; i++) {
+            int batch = (credits + (idleShared.size() - i) - 1) / (idleShared.size() - i);
+            pull(idleShared.get((rotation + i) % idleShared.size()), batch, expires, now);
+            credits -= batch;
+        }
+    }
+
+    private void forgetIfOverdue(PullSource s, long now) {
+        String token = s.requestToken;
+        s.expireIfOverdue(now);
+        if (token != null && s.requestToken == null) byToken.remove(token);
+    }
+
+    private void pull(PullSource s, int batch, long expiresMs, long now) {
+        String token = Long.toString(++requestSeq);
+        String body = "{\"batch\":" + batch + ",\"expires\":" + TimeUnit.MILLISECONDS.toNanos(expiresMs) + "}";
+        try {
+            nc.publish(s.nextSubject, inbox + "." + token, body.getBytes(StandardCharsets.US_ASCII));
+        } catch (IllegalStateException e) {
+            return; // closing or the reconnect buffer is full: try again on the next receive
+        }
+        s.started(token, batch, now + TimeUnit.MILLISECONDS.toNanos(expiresMs) + LOST_STATUS_GRACE_NANOS);
+        byToken.put(token, s);
+    }
+
+    // ------------------------------------------------------------------------------------------------ delays
+
+    private void relayOrPark(io.nats.client.Message m) {
+        NatsJetStreamMetaData meta = new NatsJetStreamMetaData((NatsMessage) m);
+        Message msg = WireFormat.fromNats(m, delaySource.arrivesAt, meta.getStream() + ":" + meta.streamSequence());
+        Instant due = msg.notBefore();
+        long waitMs = due == null ? 0 : due.toEpochMilli() - System.currentTimeMillis();
+        if (waitMs > 0) {
+            Acks.nak(nc, m.getReplyTo(), Duration.ofMillis(waitMs));
+            return;
+        }
+        String ackSubject = m.getReplyTo();
+        transport.relayDue(msg).whenComplete((v, e) -> {
+            if (e == null) {
+                Acks.ack(nc, ackSubject);
+            } else {
+                log.warn("relay of due message failed transport=nats destination={} messageId={}; retrying in 1 s: {}",
+                        msg.destination(), msg.id(), Errors.unwrap(e).toString());
+                Acks.nak(nc, ackSubject, Duration.ofSeconds(1));
+            }
+        });
+    }
+
+    // ------------------------------------------------------------------------------------------------ settle
+
+    @Override
+    public void ack(List<? extends Received> deliveries) {
+        for (Received r : deliveries) {
+            if (r instanceof NatsDelivery d && settle(d)) Acks.ack(nc, d.ackSubject);
+        }
+    }
+
+    @Override
+    public void nack(List<? extends Received> deliveries, Duration delay) {
+        for (Received r : deliveries) {
+            if (r instanceof NatsDelivery d && settle(d)) Acks.nak(nc, d.ackSubject, delay);
+        }
+    }
+
+    @Override
+    public void extendLease(List<? extends Received> deliveries, Duration extension) {
+        long now = System.nanoTime();
+        for (Received r : deliveries) {
+            if (r instanceof NatsDelivery d && !d.settled.get()) {
+                d.leaseEndNanos = Math.max(d.leaseEndNanos, now + extension.toNanos());
+                d.touchedNanos = now;
+                Acks.inProgress(nc, d.ackSubject);
+            }
+        }
+    }
+
+    private boolean settle(NatsDelivery d) {
+        if (!d.settled.compareAndSet(false, true)) return false;
+        unsettled.remove(d);
+        return true;
+    }
+
+    /**
+     * Called by the lease keeper: releases deliveries whose lease ran out (C6) and resets the server's ack timer of
+     * the others before the consumer's AckWait passes (the consumer may have been created with another deadline).
+     */
+    void keepLeases(long now) {
+        for (NatsDelivery d : unsettled) {
+            if (now - d.leaseEndNanos >= 0) {
+                if (settle(d)) {
+                    log.info("lease expired transport=nats destination={} messageId={} attempt={}; released for redelivery",
+                            d.message.destination(), d.message.id(), d.attempt);
+                    Acks.nak(nc, d.ackSubject, Duration.ZERO);
+                }
+            } else if (now - d.touchedNanos >= d.source.serverAckWait.toNanos() / 2) {
+                d.touchedNanos = now;
+                Acks.inProgress(nc, d.ackSubject);
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------------ close
+
+    /**
+     * Stops receiving: waits for the outstanding pull requests to end (at most their expiry), releases what they
+     * still bring and every unsettled delivery with {@code -NAK}, so that other members get them at once (C13).
+     */
+    @Override
+    public void close() {
+        if (!closed.compareAndSet(false, true)) return;
+        boolean locked = false;
+        try {
+            locked = reading.tryLock(35, TimeUnit.SECONDS);
+            if (locked && nc.getStatus() == Connection.Status.CONNECTED) drainOutstanding();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } finally {
+            for (io.nats.client.Message m : arrived) Acks.nak(nc, m.getReplyTo(), Duration.ZERO);
+            arrived.clear();
+            int released = 0;
+            for (NatsDelivery d : List.copyOf(unsettled)) {
+                if (settle(d)) {
+                    Acks.nak(nc, d.ackSubject, Duration.ZERO);
+                    released++;
+                }
+            }
+            if (released > 0) log.info("receiver closed transport=nats group={} member={}: released {} unsettled deliveries", spec.group(), spec.member(), released);
+            try { sub.unsubscribe(); } catch (RuntimeException ignored) { /* connection closed */ }
+            transport.receiverClosed(this);
+            if (locked) reading.unlock();
+        }
+    }
+
+    private void drainOutstanding() throws InterruptedException {
+        long now = System.nanoTime();
+        long until = now;
+        List<PullSource> all = new ArrayList<>(sources);
+        all.add(delaySource);
+        for (PullSource s : all) {
+            if (!s.idle()) until = Math.max(until, s.doneByNanos - LOST_STATUS_GRACE_NANOS + TimeUnit.MILLISECONDS.toNanos(200));
+        }
+        while (all.stream().anyMatch(s -> !s.idle()) && System.nanoTime() < until) {
+            io.nats.client.Message m = sub.nextMessage(Duration.ofNanos(Math.max(1_000_000, until - System.nanoTime())));
+            if (m == null) break;
+            if (m.isStatusMessage()) {
+                route(m);
+            } else {
+                PullSource s = byConsumer.get(consumerOf(m.getReplyTo()));
+                if (s != null) s.delivered();
+                Acks.nak(nc, m.getReplyTo(), Duration.ZERO);
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------------ helpers
+
+    private static String tokenOf(String subject) {
+        int dot = subject.lastIndexOf('.');
+        return dot < 0 ? subject : subject.substring(dot + 1);
+    }
+
+    /** The consumer name in {@code $JS.ACK.<stream>.<consumer>.…} or {@code $JS.ACK.<domain>.<hash>.<stream>.<consumer>.…}. */
+    static String consumerOf(String ackSubject) {
+        if (ackSubject == null) return null;
+        String[] t = ackSubject.split("\\.");
+        if (t.length == 9) return t[3];
+        if (t.length >= 11) return t[5];
+        return null;
+    }
+
+    ReceiverSpec spec() { return spec; }
+}

@@ -1,0 +1,62 @@
+package io.courier.nats;
+
+import io.courier.Destination;
+import java.time.Duration;
+
+/**
+ * One durable pull consumer a receiver reads from, and the one pull request it may have outstanding on it. Pull
+ * requests are plain NATS requests to {@code $JS.API.CONSUMER.MSG.NEXT.<stream>.<consumer>}; the receiver counts
+ * what each may still deliver, so that all of them together never ask for more than the runtime's room (C11).
+ * Accessed only by the receiver's reading thread.
+ */
+final class PullSource {
+    /** What the consumer holds. */
+    enum Kind { ANY, MEMBER, PARTITION, DELAY }
+
+    final Kind kind;
+    final String stream;
+    final String consumer;
+    final Destination arrivesAt;
+    /** The consumer's AckWait as the server has it: the lease keeper touches deliveries before it runs out. */
+    final Duration serverAckWait;
+    final String nextSubject;
+
+    /** Reply token of the outstanding pull request, or null. */
+    String requestToken;
+    /** Messages the outstanding request may still deliver. */
+    int remaining;
+    /** When the outstanding request is over at the latest, even if its end status was lost (nanoTime). */
+    long doneByNanos;
+
+    PullSource(Kind kind, String stream, String consumer, Destination arrivesAt, Duration serverAckWait) {
+        this.kind = kind;
+        this.stream = stream;
+        this.consumer = consumer;
+        this.arrivesAt = arrivesAt;
+        this.serverAckWait = serverAckWait;
+        this.nextSubject = "$JS.API.CONSUMER.MSG.NEXT." + stream + "." + consumer;
+    }
+
+    boolean idle() { return requestToken == null; }
+
+    void started(String token, int batch, long doneBy) {
+        requestToken = token;
+        remaining = batch;
+        doneByNanos = doneBy;
+    }
+
+    /** One message of the outstanding request arrived. */
+    void delivered() {
+        if (requestToken != null && --remaining <= 0) finished();
+    }
+
+    void finished() {
+        requestToken = null;
+        remaining = 0;
+    }
+
+    /** Ends a request whose end status never came (lost in a disconnect). */
+    void expireIfOverdue(long now) {
+        if (requestToken != null && now - doneByNanos > 0) finished();
+    }
+}
