@@ -1,0 +1,61 @@
+package io.courier.sqs;
+
+import io.courier.Destination;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+
+/**
+ * Queue names: {@code <prefix><group>} for a group and {@code <prefix><group>_m_<member>} for a member; messages with
+ * an ordering key go to the FIFO queue of the same name with {@code _k.fifo} appended. SQS allows letters, digits,
+ * {@code -} and {@code _} up to 80 characters, Courier names also {@code .}: {@code _} is written {@code __} and
+ * {@code .} {@code _o}, so no two destinations share a queue; a name over the limit keeps its start and ends with 16
+ * hex digits of its SHA-256.
+ */
+final class QueueNames {
+    private final String prefix;
+
+    QueueNames(String prefix) { this.prefix = prefix; }
+
+    String group(String group) { return fit(groupBase(group), 80); }
+
+    String member(String group, String member) { return fit(memberBase(group, member), 80); }
+
+    /** The FIFO queue of a group's keyed messages. */
+    String orderedGroup(String group) { return ordered(groupBase(group)); }
+
+    /** The FIFO queue of a member's keyed messages. */
+    String orderedMember(String group, String member) { return ordered(memberBase(group, member)); }
+
+    /**
+     * The queue a message to {@code d} goes to: its FIFO queue when it has an ordering key ({@code key} not null);
+     * {@code any@g/m} is not sticky here, it goes to the group.
+     */
+    String of(Destination d, String key) {
+        String base = d.isDirect() ? memberBase(d.group(), d.member()) : groupBase(d.group());
+        return key != null ? ordered(base) : fit(base, 80);
+    }
+
+    static boolean isFifo(String queue) { return queue.endsWith(".fifo"); }
+
+    private String groupBase(String group) { return prefix + escape(group); }
+
+    private String memberBase(String group, String member) { return prefix + escape(group) + "_m_" + escape(member); }
+
+    private static String ordered(String base) { return fit(base + "_k", 75) + ".fifo"; }
+
+    private static String escape(String name) {
+        return name.replace("_", "__").replace(".", "_o");
+    }
+
+    private static String fit(String name, int limit) {
+        if (name.length() <= limit) return name;
+        try {
+            byte[] h = MessageDigest.getInstance("SHA-256").digest(name.getBytes(StandardCharsets.UTF_8));
+            return name.substring(0, limit - 17) + "-" + HexFormat.of().formatHex(h, 0, 8);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}
