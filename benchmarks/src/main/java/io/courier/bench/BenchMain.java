@@ -37,6 +37,9 @@ public final class BenchMain {
         TARGETS.put("rabbitmq", new Target("rabbitmq", () -> new RabbitRawDriver("amqp://guest:guest@127.0.0.1:5672/%2F"), "amqp://guest:guest@127.0.0.1:5672/%2F", 100_000, 100_000));
         TARGETS.put("nats", new Target("nats", () -> new NatsRawDriver("nats://127.0.0.1:4222"), "nats://127.0.0.1:4222", 100_000, 100_000));
         TARGETS.put("sqs", new Target("sqs", () -> new SqsRawDriver("http://127.0.0.1:9324", "elasticmq"), "sqs://127.0.0.1:9324?region=elasticmq", 20_000, 200));
+        // the hub has no raw client: a fresh embedded hub (journal in a temporary directory) per measurement,
+        // compared with the fastest raw broker client of the same run
+        TARGETS.put("http", new Target("http", null, "http://127.0.0.1:0", 100_000, 100_000));
     }
 
     private BenchMain() {}
@@ -54,7 +57,8 @@ public final class BenchMain {
             for (String t : names) {
                 Target target = TARGETS.get(t);
                 int n = o.n() > 0 ? o.n() : target.defaultN();
-                List<String> clients = run % 2 == 1 ? List.of("raw", "courier") : List.of("courier", "raw");
+                List<String> clients = target.raw() == null ? List.of("courier")
+                        : run % 2 == 1 ? List.of("raw", "courier") : List.of("courier", "raw");
                 for (String client : clients) {
                     BenchResult r = measure(target, client, n, o, run, date);
                     results.add(r);
@@ -85,9 +89,10 @@ public final class BenchMain {
 
     private static BenchResult measure(Target t, String client, int n, Options o, int run, String date) {
         String dest = "bench-" + t.name() + "-" + client + "-" + UUID.randomUUID().toString().substring(0, 6);
-        Supplier<BenchDriver> factory = client.equals("raw") ? t.raw() : () -> new CourierDriver(t.url(), 500);
         Workload.Progress progress = (done, total) -> System.err.printf("\r%s %s: %d/%d   ", t.name(), client, done, total);
-        try {
+        try (EmbeddedHub hub = t.raw() == null ? EmbeddedHub.start() : null) {
+            String url = hub == null ? t.url() : hub.url();
+            Supplier<BenchDriver> factory = client.equals("raw") ? t.raw() : () -> new CourierDriver(url, 500);
             Workload.Throughput tp;
             try (BenchDriver d = factory.get()) {
                 d.setUp(dest + "-t");
@@ -101,9 +106,9 @@ public final class BenchMain {
             }
             Histogram h = lat.histogram();
             return new BenchResult(t.name(), client, n, o.size(), tp.produceMsgPerSec(), tp.e2eMsgPerSec(), ms(h, 50), ms(h, 90), ms(h, 99),
-                    ms(h, 99.9), h.getMaxValue() / 1e6, lat.achievedRate(), tp.lost() + lat.lost(), tp.duplicates(), tp.cpuUsPerMsg(), run, date, null);
+                    ms(h, 99.9), h.getMaxValue() / 1e6, lat.achievedRate(), tp.lost() + lat.lost(), tp.duplicates(), tp.cpuUsPerMsg(), tp.allocKiBPerMsg(), run, date, null);
         } catch (Exception e) {
-            return new BenchResult(t.name(), client, n, o.size(), 0, 0, 0, 0, 0, 0, 0, 0, n, 0, 0, run, date, e.toString());
+            return new BenchResult(t.name(), client, n, o.size(), 0, 0, 0, 0, 0, 0, 0, 0, n, 0, 0, 0, run, date, e.toString());
         }
     }
 
@@ -115,7 +120,12 @@ public final class BenchMain {
     }
 
     static double median(List<BenchResult> rs, ToDoubleFunction<BenchResult> f) {
-        double[] v = rs.stream().mapToDouble(f).sorted().toArray();
+        return median(rs.stream().mapToDouble(f).toArray());
+    }
+
+    private static double median(double[] values) {
+        double[] v = values.clone();
+        java.util.Arrays.sort(v);
         if (v.length == 0) return Double.NaN;
         return v.length % 2 == 1 ? v[v.length / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
     }
@@ -124,27 +134,56 @@ public final class BenchMain {
         return all.stream().filter(r -> r.transport().equals(t) && r.client().equals(client) && r.error() == null).toList();
     }
 
-    /** Medians per transport and client, with Courier / raw ratios. */
+    /**
+     * The median over runs of Courier / raw, each run's Courier figure divided by the raw figure of the same run
+     * (measured back to back on the same broker), so that the machine's slow drifts cancel out; NaN without a pair.
+     */
+    static double pairedRatio(List<BenchResult> raw, List<BenchResult> courier, ToDoubleFunction<BenchResult> f) {
+        double[] ratios = courier.stream().flatMap(c -> raw.stream().filter(r -> r.run() == c.run() && f.applyAsDouble(r) > 0)
+                .map(r -> f.applyAsDouble(c) / f.applyAsDouble(r))).mapToDouble(Double::doubleValue).toArray();
+        return median(ratios);
+    }
+
+    /** Medians per transport and client, with Courier / raw ratios (medians of the per-run ratios). */
     static String table(List<BenchResult> all, List<String> names, Options o) {
         StringBuilder sb = new StringBuilder();
-        sb.append(String.format("%n## Courier vs raw client (medians of %d runs; %d B messages; latency at %d msg/s)%n%n", o.runs(), o.size(), o.rate()));
-        sb.append("| transport | client | produce msg/s | e2e msg/s | p50 ms | p99 ms | p99.9 ms | CPU µs/msg | lost | e2e Courier/raw | p99 Courier/raw |\n");
-        sb.append("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |\n");
+        sb.append(String.format("%n## Courier vs raw client (medians of %d runs; %d B messages; latency at %d msg/s; ratios: median of per-run ratios)%n%n", o.runs(), o.size(), o.rate()));
+        sb.append("| transport | client | produce msg/s | e2e msg/s | p50 ms | p99 ms | p99.9 ms | CPU µs/msg | alloc KiB/msg | lost | e2e Courier/raw | p99 Courier/raw |\n");
+        sb.append("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |\n");
         for (String t : names) {
             List<BenchResult> raw = of(all, t, "raw"), cou = of(all, t, "courier");
             for (String client : List.of("raw", "courier")) {
                 List<BenchResult> rs = client.equals("raw") ? raw : cou;
+                if (rs.isEmpty() && client.equals("raw") && TARGETS.get(t).raw() == null) continue;
                 long lost = all.stream().filter(r -> r.transport().equals(t) && r.client().equals(client)).mapToLong(BenchResult::lost).sum();
-                String ratioE2e = client.equals("courier") && !raw.isEmpty() && !cou.isEmpty()
-                        ? String.format("%.2f", median(cou, BenchResult::e2eMsgPerSec) / median(raw, BenchResult::e2eMsgPerSec)) : "";
-                String ratioP99 = client.equals("courier") && !raw.isEmpty() && !cou.isEmpty()
-                        ? String.format("%.2f", median(cou, BenchResult::p99Ms) / median(raw, BenchResult::p99Ms)) : "";
-                sb.append(String.format("| %s | %s | %.0f | %.0f | %.2f | %.2f | %.2f | %.1f | %d | %s | %s |%n", t, client,
+                double e2e = pairedRatio(raw, cou, BenchResult::e2eMsgPerSec), p99 = pairedRatio(raw, cou, BenchResult::p99Ms);
+                String ratioE2e = client.equals("courier") && !Double.isNaN(e2e) ? String.format("%.2f", e2e) : "";
+                if (client.equals("courier") && TARGETS.get(t).raw() == null) {
+                    Fastest f = fastestRaw(all, names);
+                    ratioE2e = f == null ? "" : String.format("%.2f of %s raw", median(cou, BenchResult::e2eMsgPerSec) / f.e2e(), f.name());
+                }
+                String ratioP99 = client.equals("courier") && !Double.isNaN(p99) ? String.format("%.2f", p99) : "";
+                sb.append(String.format("| %s | %s | %.0f | %.0f | %.2f | %.2f | %.2f | %.1f | %.1f | %d | %s | %s |%n", t, client,
                         median(rs, BenchResult::produceMsgPerSec), median(rs, BenchResult::e2eMsgPerSec), median(rs, BenchResult::p50Ms),
-                        median(rs, BenchResult::p99Ms), median(rs, BenchResult::p999Ms), median(rs, BenchResult::cpuUsPerMsg), lost, ratioE2e, ratioP99));
+                        median(rs, BenchResult::p99Ms), median(rs, BenchResult::p999Ms), median(rs, BenchResult::cpuUsPerMsg),
+                        median(rs, BenchResult::allocKiBPerMsg), lost, ratioE2e, ratioP99));
             }
         }
         return sb.toString();
+    }
+
+    /** The raw client with the highest median e2e throughput in these results. */
+    record Fastest(String name, double e2e) {}
+
+    static Fastest fastestRaw(List<BenchResult> all, List<String> names) {
+        Fastest best = null;
+        for (String t : names) {
+            List<BenchResult> raw = of(all, t, "raw");
+            if (raw.isEmpty()) continue;
+            double e2e = median(raw, BenchResult::e2eMsgPerSec);
+            if (best == null || e2e > best.e2e()) best = new Fastest(t, e2e);
+        }
+        return best;
     }
 
     /** A bar chart of the e2e throughput ratio (Courier / raw) per transport, with the 95 % target line. */
@@ -159,10 +198,13 @@ public final class BenchMain {
         for (int i = 0; i < names.size(); i++) {
             String t = names.get(i);
             List<BenchResult> raw = of(all, t, "raw"), cou = of(all, t, "courier");
-            double ratio = raw.isEmpty() || cou.isEmpty() ? 0 : median(cou, BenchResult::e2eMsgPerSec) / median(raw, BenchResult::e2eMsgPerSec);
+            double ratio = pairedRatio(raw, cou, BenchResult::e2eMsgPerSec);
+            Fastest f = TARGETS.get(t).raw() == null ? fastestRaw(all, names) : null;
+            if (f != null && !cou.isEmpty()) ratio = median(cou, BenchResult::e2eMsgPerSec) / f.e2e();
+            if (Double.isNaN(ratio)) ratio = 0;
             int y = top + i * (barH + 14);
             int bw = (int) (Math.min(ratio, 1.2) * scale);
-            sb.append(String.format("<text x='10' y='%d'>%s</text>%n", y + 19, t));
+            sb.append(String.format("<text x='10' y='%d'>%s</text>%n", y + 19, f != null ? t + " / " + f.name() : t));
             sb.append(String.format("<rect x='%d' y='%d' width='%d' height='%d' fill='%s'/>%n", left, y, Math.max(bw, 1), barH, ratio >= 0.95 ? "#2e7d32" : "#c62828"));
             sb.append(String.format("<text x='%d' y='%d'>%.2f</text>%n", left + Math.max(bw, 1) + 6, y + 19, ratio));
         }

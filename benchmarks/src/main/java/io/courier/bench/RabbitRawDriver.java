@@ -9,7 +9,10 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentNavigableMap;
 import java.util.concurrent.ConcurrentSkipListMap;
 
-/** Raw amqp-client: durable classic queue, persistent messages, async publisher confirms, basicQos(500), ack per message. */
+/**
+ * Raw amqp-client with Courier's durability: a quorum queue (Courier's RabbitMQ transport uses quorum queues), persistent
+ * messages, async publisher confirms, basicQos(500), ack per message.
+ */
 final class RabbitRawDriver implements BenchDriver {
     private final String uri;
     private Connection connection;
@@ -27,7 +30,7 @@ final class RabbitRawDriver implements BenchDriver {
         connection = f.newConnection("bench-raw");
         publish = connection.createChannel();
         queue = destination;
-        publish.queueDeclare(queue, true, false, false, Map.of());
+        publish.queueDeclare(queue, true, false, false, Map.of("x-queue-type", "quorum"));
         publish.confirmSelect();
         publish.addConfirmListener((seq, multiple) -> settle(seq, multiple, null),
                 (seq, multiple) -> settle(seq, multiple, new IllegalStateException("nacked by the broker")));

@@ -48,7 +48,7 @@ final class Workload {
         synchronized int distinct() { return distinct; }
     }
 
-    record Throughput(double produceMsgPerSec, double e2eMsgPerSec, long lost, long duplicates, double cpuUsPerMsg) {}
+    record Throughput(double produceMsgPerSec, double e2eMsgPerSec, long lost, long duplicates, double cpuUsPerMsg, double allocKiBPerMsg) {}
 
     record Latency(Histogram histogram, double achievedRate, long lost) {}
 
@@ -56,6 +56,7 @@ final class Workload {
         Tally tally = new Tally();
         d.startConsumer(tally);
         long cpu0 = processCpuNanos();
+        long alloc0 = allocatedBytes();
         Semaphore inFlight = new Semaphore(1_000);
         long t0 = System.nanoTime();
         CompletableFuture<?>[] fs = new CompletableFuture<?>[n];
@@ -68,9 +69,11 @@ final class Workload {
         long t1 = System.nanoTime();
         tally.awaitDistinct(n, Math.max(60_000, n / 50L));
         long cpu = processCpuNanos() - cpu0;
+        long alloc = allocatedBytes() - alloc0;
         long end = tally.lastArrival;
         long lost = n - tally.distinct();
-        return new Throughput(n / secs(t1 - t0), tally.distinct() / secs(end - t0), lost, tally.duplicates.get(), cpu / 1000.0 / n);
+        return new Throughput(n / secs(t1 - t0), tally.distinct() / secs(end - t0), lost, tally.duplicates.get(), cpu / 1000.0 / n,
+                alloc / 1024.0 / n);
     }
 
     static Latency latency(BenchDriver d, int rate, int seconds, int size, Progress progress) throws Exception {
@@ -97,6 +100,12 @@ final class Workload {
 
     private static long processCpuNanos() {
         return ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.OperatingSystemMXBean os ? os.getProcessCpuTime() : 0;
+    }
+
+    /** Bytes allocated by the JVM's live threads so far (HotSpot); 0 where the platform cannot tell. */
+    private static long allocatedBytes() {
+        return ManagementFactory.getThreadMXBean() instanceof com.sun.management.ThreadMXBean t && t.isThreadAllocatedMemoryEnabled()
+                ? t.getTotalThreadAllocatedBytes() : 0;
     }
 
     /** A progress line on stderr. */

@@ -15,7 +15,7 @@ final class BenchCommand implements Callable<Integer> {
     @ParentCommand
     CourierCli cli;
 
-    @Option(names = "--transports", split = ",", description = "Transports (kafka,rabbitmq,nats,sqs). Default: every one on the class path.")
+    @Option(names = "--transports", split = ",", description = "Transports (kafka,rabbitmq,nats,sqs,http; http = an embedded hub, compared with the fastest raw broker client). Default: every one on the class path.")
     List<String> transports = List.of();
 
     @Option(names = "--n", defaultValue = "0", description = "Messages per throughput run (default 100,000; SQS 20,000).")

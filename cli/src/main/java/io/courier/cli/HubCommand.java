@@ -1,0 +1,58 @@
+package io.courier.cli;
+
+import io.courier.http.hub.CourierHub;
+import io.courier.http.hub.HubOptions;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParentCommand;
+
+/** {@code courier hub --port 8080 --data DIR [--token T]}: runs the durable HTTP hub until stopped (Ctrl-C, SIGTERM). */
+@Command(name = "hub", mixinStandardHelpOptions = true,
+        description = "Run the Courier hub: a durable message hub that workers reach at http://HOST:PORT (journal in --data, fsynced before every send is answered).")
+final class HubCommand implements Callable<Integer> {
+    @ParentCommand
+    CourierCli cli;
+
+    @Option(names = "--port", paramLabel = "PORT", defaultValue = "8080", description = "TCP port. Default: ${DEFAULT-VALUE}.")
+    int port;
+
+    @Option(names = "--data", paramLabel = "DIR", required = true, description = "Directory of the journal (created if missing).")
+    Path data;
+
+    @Option(names = "--host", paramLabel = "ADDRESS", defaultValue = "127.0.0.1", description = "Address to listen on (0.0.0.0: every interface). Default: ${DEFAULT-VALUE}.")
+    String host;
+
+    @Option(names = "--token", paramLabel = "TOKEN", description = "Bearer token every request must carry (or set COURIER_HUB_TOKEN, which keeps it out of the process list).")
+    String token;
+
+    @Option(names = "--max-payload", paramLabel = "BYTES", defaultValue = "1048576", description = "Largest message (payload plus headers). Default: ${DEFAULT-VALUE}.")
+    long maxPayload;
+
+    @Option(names = "--session-timeout", paramLabel = "SECONDS", defaultValue = "30", description = "A poller silent this long is gone: its leases are released. Default: ${DEFAULT-VALUE}.")
+    int sessionTimeout;
+
+    @Option(names = {"-v", "--verbose"}, description = "INFO logging and stack traces on errors.")
+    boolean verbose;
+
+    @Override
+    public Integer call() throws InterruptedException {
+        String t = token != null ? token : System.getenv("COURIER_HUB_TOKEN");
+        HubOptions d = HubOptions.defaults(port, data);
+        HubOptions o = d.withHost(host).withToken(t).withLimits(maxPayload, Math.max(d.maxBodyBytes(), maxPayload * 2 + 4096))
+                .withSessionTimeout(Duration.ofSeconds(sessionTimeout));
+        CourierHub hub = CourierHub.start(o);
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            hub.close();
+            stopped.countDown();
+        }, "courier-hub-stop"));
+        cli.out.println("courier hub listening on " + hub.url() + " (data " + data.toAbsolutePath() + (t == null ? ", no token" : ", token required") + ")");
+        cli.out.flush();
+        stopped.await();
+        return 0;
+    }
+}
