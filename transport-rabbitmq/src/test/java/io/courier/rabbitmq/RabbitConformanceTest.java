@@ -11,12 +11,16 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
 
 /**
- * The whole delivery contract, C1–C16, against the real RabbitMQ broker of {@link RabbitFixture}. Afterwards the
- * queues of this run's groups are deleted (found with {@code rabbitmqctl list_queues} when it is on the PATH):
- * quorum queues are not free, and hundreds of idle ones left by earlier runs slow a small shared broker down.
+ * The whole delivery contract, C1–C16, against the real RabbitMQ broker of {@link RabbitFixture}. Quorum queues are
+ * not free: hundreds of idle ones left by earlier runs slow a small shared broker down (handshakes time out). So
+ * before the run, idle queues left by earlier conformance runs and benchmarks are deleted, and afterwards the queues
+ * of this run's groups (found with {@code rabbitmqctl list_queues} when it is on the PATH).
  */
 class RabbitConformanceTest extends ConformanceSuite {
     private final Set<String> groups = ConcurrentHashMap.newKeySet();
@@ -35,13 +39,28 @@ class RabbitConformanceTest extends ConformanceSuite {
         return g;
     }
 
+    @BeforeAll
+    void deleteIdleQueuesOfEarlierRuns() {
+        deleteQueues(queue -> queue.consumers() == 0 && LEFTOVER.matcher(queue.name()).matches());
+    }
+
     @AfterAll
     void deleteThisRunsQueues() {
+        deleteQueues(queue -> ofThisRun(queue.name()));
+    }
+
+    /** Queues of the suite's groups ({@code ct-<run>-…}) and of the benchmarks ({@code bench-…}), raw or Courier's. */
+    private static final Pattern LEFTOVER = Pattern.compile("(courier\\.)?(ct|bench)-.*");
+
+    private record Queue(String name, int consumers) {}
+
+    private static void deleteQueues(Predicate<Queue> which) {
         List<String> names;
         try {
-            Process p = new ProcessBuilder("rabbitmqctl", "-q", "list_queues", "name").redirectErrorStream(true).start();
+            Process p = new ProcessBuilder("rabbitmqctl", "-q", "list_queues", "name", "consumers").redirectErrorStream(true).start();
             try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
-                names = r.lines().map(String::trim).filter(this::ofThisRun).toList();
+                names = r.lines().map(l -> l.trim().split("\\t")).filter(f -> f.length == 2 && f[1].matches("\\d+"))
+                        .map(f -> new Queue(f[0], Integer.parseInt(f[1]))).filter(which).map(Queue::name).toList();
             }
             if (!p.waitFor(60, TimeUnit.SECONDS)) { p.destroyForcibly(); return; }
         } catch (Exception e) {
