@@ -145,6 +145,7 @@ final class NatsReceiver implements Receiver {
         }
         NatsJetStreamMetaData meta = new NatsJetStreamMetaData((NatsMessage) m);
         Message msg = WireFormat.fromNats(m, s.arrivesAt, meta.getStream() + ":" + meta.streamSequence());
+        warnIfRewound(s, meta, msg);
         return new NatsDelivery(msg, (int) Math.min(Integer.MAX_VALUE, meta.deliveredCount()), m.getReplyTo(), s, spec.ackDeadline());
     }
 
@@ -168,7 +169,7 @@ final class NatsReceiver implements Receiver {
             else idleShared.add(s);
         }
         forgetIfOverdue(delaySource, now);
-        if (delaySource.idle()) pull(delaySource, DELAY_BATCH, expires, now);
+        if (delaySource.idle()) pull(delaySource, DELAY_BATCH, expires);
         if (credits <= 0) return;
         rotation++;
         int partitionPulls;
@@ -176,12 +177,12 @@ final class NatsReceiver implements Receiver {
         else if (credits == 1) partitionPulls = (rotation % 2 == 0) ? Math.min(1, idlePartitions.size()) : 0;
         else partitionPulls = Math.min(idlePartitions.size(), credits / 2);
         for (int i = 0; i < partitionPulls; i++) {
-            pull(idlePartitions.get((rotation + i) % idlePartitions.size()), 1, expires, now);
+            pull(idlePartitions.get((rotation + i) % idlePartitions.size()), 1, expires);
             credits--;
         }
         for (int i = 0; i < idleShared.size() && credits > 0; i++) {
             int batch = (credits + (idleShared.size() - i) - 1) / (idleShared.size() - i);
-            pull(idleShared.get((rotation + i) % idleShared.size()), batch, expires, now);
+            pull(idleShared.get((rotation + i) % idleShared.size()), batch, expires);
             credits -= batch;
         }
     }
@@ -192,16 +193,46 @@ final class NatsReceiver implements Receiver {
         if (token != null && s.requestToken == null) byToken.remove(token);
     }
 
-    private void pull(PullSource s, int batch, long expiresMs, long now) {
+    /**
+     * Issues one pull request. Its expiry is {@code expiresMs} from now, or somewhat later when a redelivery asked for
+     * on the same consumer is due around then (see {@link RedeliveryGuard}: the server must never find its only
+     * waiting request expired when a redelivery comes due).
+     */
+    private void pull(PullSource s, int batch, long expiresMs) {
         String token = Long.toString(++requestSeq);
-        String body = "{\"batch\":" + batch + ",\"expires\":" + TimeUnit.MILLISECONDS.toNanos(expiresMs) + "}";
+        long now = System.nanoTime();
+        long expiresAt = s.guard.requestExpiry(now, TimeUnit.MILLISECONDS.toNanos(expiresMs));
+        String body = "{\"batch\":" + batch + ",\"expires\":" + (expiresAt - now) + "}";
         try {
             nc.publish(s.nextSubject, inbox + "." + token, body.getBytes(StandardCharsets.US_ASCII));
         } catch (IllegalStateException e) {
+            s.guard.requestEnded(expiresAt);
             return; // closing or the reconnect buffer is full: try again on the next receive
         }
-        s.started(token, batch, now + TimeUnit.MILLISECONDS.toNanos(expiresMs) + LOST_STATUS_GRACE_NANOS);
+        s.started(token, batch, expiresAt, expiresAt + LOST_STATUS_GRACE_NANOS);
         byToken.put(token, s);
+    }
+
+    /**
+     * {@code -NAK} (with a delay unless zero), the delay lengthened if the redelivery would otherwise come due at the
+     * expiry of an outstanding pull request on the same consumer (see {@link RedeliveryGuard}).
+     */
+    private void nak(PullSource s, String ackSubject, Duration delay) {
+        long wanted = delay == null || delay.isNegative() ? 0 : delay.toNanos();
+        long delayNanos = s == null ? wanted : s.guard.nakDelay(System.nanoTime(), wanted);
+        if (delayNanos != wanted && log.isDebugEnabled()) {
+            log.debug("nak delay {} us instead of {} us transport=nats group={} consumer={}: clear of a pull request's expiry",
+                    delayNanos / 1_000, wanted / 1_000, spec.group(), s.consumer);
+        }
+        Acks.nak(nc, ackSubject, Duration.ofNanos(delayNanos));
+    }
+
+    private void warnIfRewound(PullSource s, NatsJetStreamMetaData meta, Message msg) {
+        if (s.rewound(meta.deliveredCount(), meta.streamSequence())) {
+            log.warn("first delivery of an already delivered stream sequence transport=nats group={} consumer={} messageId={} streamSeq={}:"
+                    + " the server stepped its cursor back (nats-server bug fixed by nats-io/nats-server#5305) or the consumer was created again;"
+                    + " its attempt count restarts at 1", spec.group(), s.consumer, msg.id(), meta.streamSequence());
+        }
     }
 
     // ------------------------------------------------------------------------------------------------ delays
@@ -209,10 +240,11 @@ final class NatsReceiver implements Receiver {
     private void relayOrPark(io.nats.client.Message m) {
         NatsJetStreamMetaData meta = new NatsJetStreamMetaData((NatsMessage) m);
         Message msg = WireFormat.fromNats(m, delaySource.arrivesAt, meta.getStream() + ":" + meta.streamSequence());
+        warnIfRewound(delaySource, meta, msg);
         Instant due = msg.notBefore();
         long waitMs = due == null ? 0 : due.toEpochMilli() - System.currentTimeMillis();
         if (waitMs > 0) {
-            Acks.nak(nc, m.getReplyTo(), Duration.ofMillis(waitMs));
+            nak(delaySource, m.getReplyTo(), Duration.ofMillis(waitMs));
             return;
         }
         String ackSubject = m.getReplyTo();
@@ -222,7 +254,7 @@ final class NatsReceiver implements Receiver {
             } else {
                 log.warn("relay of due message failed transport=nats destination={} messageId={}; retrying in 1 s: {}",
                         msg.destination(), msg.id(), Errors.unwrap(e).toString());
-                Acks.nak(nc, ackSubject, Duration.ofSeconds(1));
+                nak(delaySource, ackSubject, Duration.ofSeconds(1));
             }
         });
     }
@@ -239,7 +271,7 @@ final class NatsReceiver implements Receiver {
     @Override
     public void nack(List<? extends Received> deliveries, Duration delay) {
         for (Received r : deliveries) {
-            if (r instanceof NatsDelivery d && settle(d)) Acks.nak(nc, d.ackSubject, delay);
+            if (r instanceof NatsDelivery d && settle(d)) nak(d.source, d.ackSubject, delay);
         }
     }
 
@@ -271,7 +303,7 @@ final class NatsReceiver implements Receiver {
                 if (settle(d)) {
                     log.info("lease expired transport=nats destination={} messageId={} attempt={}; released for redelivery",
                             d.message.destination(), d.message.id(), d.attempt);
-                    Acks.nak(nc, d.ackSubject, Duration.ZERO);
+                    nak(d.source, d.ackSubject, Duration.ZERO);
                 }
             } else if (now - d.touchedNanos >= d.source.serverAckWait.toNanos() / 2) {
                 d.touchedNanos = now;
@@ -296,12 +328,12 @@ final class NatsReceiver implements Receiver {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } finally {
-            for (io.nats.client.Message m : arrived) Acks.nak(nc, m.getReplyTo(), Duration.ZERO);
+            for (io.nats.client.Message m : arrived) nak(byConsumer.get(consumerOf(m.getReplyTo())), m.getReplyTo(), Duration.ZERO);
             arrived.clear();
             int released = 0;
             for (NatsDelivery d : List.copyOf(unsettled)) {
                 if (settle(d)) {
-                    Acks.nak(nc, d.ackSubject, Duration.ZERO);
+                    nak(d.source, d.ackSubject, Duration.ZERO);
                     released++;
                 }
             }
@@ -328,7 +360,7 @@ final class NatsReceiver implements Receiver {
             } else {
                 PullSource s = byConsumer.get(consumerOf(m.getReplyTo()));
                 if (s != null) s.delivered();
-                Acks.nak(nc, m.getReplyTo(), Duration.ZERO);
+                nak(s, m.getReplyTo(), Duration.ZERO);
             }
         }
     }

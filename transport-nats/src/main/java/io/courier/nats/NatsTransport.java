@@ -50,6 +50,7 @@ final class NatsTransport implements Transport {
     private final Capabilities capabilities;
     private final Set<CompletableFuture<?>> pendingSends = ConcurrentHashMap.newKeySet();
     private final Set<NatsReceiver> receivers = ConcurrentHashMap.newKeySet();
+    private final Map<String, RedeliveryGuard> guards = new ConcurrentHashMap<>();
     private final ScheduledExecutorService leaseKeeper;
     private final AtomicBoolean closed = new AtomicBoolean();
 
@@ -204,17 +205,18 @@ final class NatsTransport implements Transport {
             if (spec.member() != null) {
                 String durable = Naming.memberConsumer(spec.member());
                 Duration aw = streams.ensureConsumer(g, durable, Naming.memberSubject(g, spec.member()), spec.ackDeadline(), settings.maxAckPending);
-                sources.add(new PullSource(PullSource.Kind.MEMBER, stream, durable, Destination.uni(g, spec.member()), aw));
+                sources.add(new PullSource(PullSource.Kind.MEMBER, stream, durable, Destination.uni(g, spec.member()), aw, guard(stream, durable)));
             }
             Duration aw = streams.ensureConsumer(g, Naming.ANY_CONSUMER, Naming.anySubject(g), spec.ackDeadline(), settings.maxAckPending);
-            sources.add(new PullSource(PullSource.Kind.ANY, stream, Naming.ANY_CONSUMER, Destination.any(g), aw));
+            sources.add(new PullSource(PullSource.Kind.ANY, stream, Naming.ANY_CONSUMER, Destination.any(g), aw, guard(stream, Naming.ANY_CONSUMER)));
             for (int p = 0; p < settings.partitions; p++) {
                 String durable = Naming.partitionConsumer(p);
                 Duration paw = streams.ensureConsumer(g, durable, Naming.partitionSubject(g, p), spec.ackDeadline(), 1);
-                sources.add(new PullSource(PullSource.Kind.PARTITION, stream, durable, Destination.any(g), paw));
+                sources.add(new PullSource(PullSource.Kind.PARTITION, stream, durable, Destination.any(g), paw, guard(stream, durable)));
             }
             streams.ensureConsumer(g, Naming.DELAY_CONSUMER, Naming.delaySubject(g), DELAY_ACK_WAIT, DELAY_MAX_ACK_PENDING);
-            PullSource delay = new PullSource(PullSource.Kind.DELAY, stream, Naming.DELAY_CONSUMER, Destination.any(g), DELAY_ACK_WAIT);
+            PullSource delay = new PullSource(PullSource.Kind.DELAY, stream, Naming.DELAY_CONSUMER, Destination.any(g), DELAY_ACK_WAIT,
+                    guard(stream, Naming.DELAY_CONSUMER));
             NatsReceiver r = new NatsReceiver(this, spec, sources, delay);
             receivers.add(r);
             return r;
@@ -227,6 +229,11 @@ final class NatsTransport implements Transport {
     }
 
     void receiverClosed(NatsReceiver r) { receivers.remove(r); }
+
+    /** The guard of one consumer, shared by every receiver of this transport (see {@link RedeliveryGuard}). */
+    private RedeliveryGuard guard(String stream, String consumer) {
+        return guards.computeIfAbsent(stream + " " + consumer, k -> new RedeliveryGuard());
+    }
 
     private void keepLeases() {
         long now = System.nanoTime();

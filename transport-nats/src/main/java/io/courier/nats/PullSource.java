@@ -20,28 +20,36 @@ final class PullSource {
     /** The consumer's AckWait as the server has it: the lease keeper touches deliveries before it runs out. */
     final Duration serverAckWait;
     final String nextSubject;
+    /** Shared by the receivers of the transport on this consumer: keeps request expiries away from redeliveries. */
+    final RedeliveryGuard guard;
 
     /** Reply token of the outstanding pull request, or null. */
     String requestToken;
     /** Messages the outstanding request may still deliver. */
     int remaining;
+    /** When the server expires the outstanding request (nanoTime, as registered with the guard). */
+    long expiresAtNanos;
+    /** Highest stream sequence this receiver got from the consumer with deliveredCount 1. */
+    private long highestFirstDelivery;
     /** When the outstanding request is over at the latest, even if its end status was lost (nanoTime). */
     long doneByNanos;
 
-    PullSource(Kind kind, String stream, String consumer, Destination arrivesAt, Duration serverAckWait) {
+    PullSource(Kind kind, String stream, String consumer, Destination arrivesAt, Duration serverAckWait, RedeliveryGuard guard) {
         this.kind = kind;
         this.stream = stream;
         this.consumer = consumer;
         this.arrivesAt = arrivesAt;
         this.serverAckWait = serverAckWait;
         this.nextSubject = "$JS.API.CONSUMER.MSG.NEXT." + stream + "." + consumer;
+        this.guard = guard;
     }
 
     boolean idle() { return requestToken == null; }
 
-    void started(String token, int batch, long doneBy) {
+    void started(String token, int batch, long expiresAt, long doneBy) {
         requestToken = token;
         remaining = batch;
+        expiresAtNanos = expiresAt;
         doneByNanos = doneBy;
     }
 
@@ -51,8 +59,21 @@ final class PullSource {
     }
 
     void finished() {
+        if (requestToken != null) guard.requestEnded(expiresAtNanos);
         requestToken = null;
         remaining = 0;
+    }
+
+    /**
+     * Notes a delivery; true if it is a first delivery ({@code deliveredCount} 1) of a stream sequence at or below one
+     * this receiver already got for the first time: the server stepped its cursor back (see {@link RedeliveryGuard}),
+     * or the consumer was deleted and created again.
+     */
+    boolean rewound(long deliveredCount, long streamSequence) {
+        if (deliveredCount != 1) return false;
+        if (streamSequence <= highestFirstDelivery) return true;
+        highestFirstDelivery = streamSequence;
+        return false;
     }
 
     /** Ends a request whose end status never came (lost in a disconnect). */
