@@ -19,6 +19,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Executors;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ScheduledExecutorService;
@@ -67,7 +68,8 @@ public final class SubscriptionRuntime implements Subscription {
     private final RuntimeDelivery STOP = new RuntimeDelivery(null);
     private final List<Thread> workers = new ArrayList<>();
     /** Acked deliveries not yet handed to the receiver: settled, still unsettled for the broker and the prefetch. */
-    private final LinkedBlockingQueue<RuntimeDelivery> pendingAcks = new LinkedBlockingQueue<>();
+    private final ConcurrentLinkedQueue<RuntimeDelivery> pendingAcks = new ConcurrentLinkedQueue<>();
+    private final AtomicInteger pendingAckCount = new AtomicInteger();
     private final int ackBatch;
     private volatile long oldestPendingAckNanos;
     private final Map<String, ArrayDeque<RuntimeDelivery>> keyQueues = new HashMap<>();
@@ -189,7 +191,8 @@ public final class SubscriptionRuntime implements Subscription {
             }
             if (d == STOP) return;
             run(d);
-            if (!pendingAcks.isEmpty() && (pendingAcks.size() >= ackBatch || System.nanoTime() - oldestPendingAckNanos >= ACK_DELAY_MAX_NANOS)) {
+            int pending = pendingAckCount.get();
+            if (pending > 0 && (pending >= ackBatch || System.nanoTime() - oldestPendingAckNanos >= ACK_DELAY_MAX_NANOS)) {
                 flushAcks();
             }
         }
@@ -202,6 +205,7 @@ public final class SubscriptionRuntime implements Subscription {
             if (closing || d.settled.get()) return; // close releases it
             d.startedNanos = System.nanoTime();
             d.thread = Thread.currentThread();
+            d.handlerState.set(RuntimeDelivery.RUNNING);
             putMdc(d.message());
             try {
                 handler.handle(d);
@@ -211,10 +215,10 @@ public final class SubscriptionRuntime implements Subscription {
             } catch (Throwable t) {
                 if (!d.settled.get()) fail(d, t);
             } finally {
-                synchronized (d) {
-                    d.thread = null;
-                    Thread.interrupted(); // clear an interrupt aimed at this handler; none can come after this
-                }
+                // from here no interrupt aimed at this handler can reach the worker: wait out one being delivered
+                while (!d.handlerState.compareAndSet(RuntimeDelivery.RUNNING, RuntimeDelivery.FINISHED)) Thread.onSpinWait();
+                d.thread = null;
+                if (Thread.currentThread().isInterrupted()) Thread.interrupted(); // not for the next delivery
                 MDC.clear();
             }
         } finally {
@@ -226,9 +230,11 @@ public final class SubscriptionRuntime implements Subscription {
 
     /** Interrupts the handler of {@code d} if it is still running it (and not a later delivery on the same worker). */
     private static void interruptHandler(RuntimeDelivery d) {
-        synchronized (d) {
-            Thread t = d.thread;
-            if (t != null) t.interrupt();
+        if (!d.handlerState.compareAndSet(RuntimeDelivery.RUNNING, RuntimeDelivery.INTERRUPTING)) return;
+        try {
+            d.thread.interrupt();
+        } finally {
+            d.handlerState.set(RuntimeDelivery.RUNNING);
         }
     }
 
@@ -302,7 +308,7 @@ public final class SubscriptionRuntime implements Subscription {
     /** Queues the ack of a delivery this call settled; flushed at once when not called from its running handler. */
     private boolean queueAck(RuntimeDelivery d) {
         if (!d.settled.compareAndSet(false, true)) return false;
-        if (pendingAcks.isEmpty()) oldestPendingAckNanos = System.nanoTime();
+        if (pendingAckCount.getAndIncrement() == 0) oldestPendingAckNanos = System.nanoTime();
         pendingAcks.add(d);
         if (d.thread != Thread.currentThread()) flushAcks(); // no worker would flush it soon
         return true;
@@ -314,8 +320,9 @@ public final class SubscriptionRuntime implements Subscription {
         settling.incrementAndGet();
         try {
             List<RuntimeDelivery> batch = new ArrayList<>();
-            pendingAcks.drainTo(batch);
+            for (RuntimeDelivery d; (d = pendingAcks.poll()) != null; ) batch.add(d);
             if (batch.isEmpty()) return;
+            pendingAckCount.addAndGet(-batch.size());
             List<Received> received = new ArrayList<>(batch.size());
             for (RuntimeDelivery d : batch) received.add(d.received);
             safely(() -> receiver.ack(received));
@@ -458,7 +465,11 @@ public final class SubscriptionRuntime implements Subscription {
     private final class RuntimeDelivery implements Delivery {
         final Received received;
         final AtomicBoolean settled = new AtomicBoolean();
+        static final int IDLE = 0, RUNNING = 1, INTERRUPTING = 2, FINISHED = 3;
+        /** The worker running its handler, while {@link #handlerState} is RUNNING or INTERRUPTING. */
         volatile Thread thread;
+        /** IDLE, RUNNING (handler on {@link #thread}), INTERRUPTING (an interrupt being delivered), FINISHED. */
+        final AtomicInteger handlerState = new AtomicInteger(IDLE);
         volatile long startedNanos;
 
         RuntimeDelivery(Received received) { this.received = received; }
