@@ -442,6 +442,7 @@ public final class SubscriptionRuntime implements Subscription {
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(ms);
         try {
             for (Thread w : workers) {
+                if (w == Thread.currentThread()) continue; // close called from a handler
                 long left = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
                 if (left <= 0) break;
                 w.join(left);
