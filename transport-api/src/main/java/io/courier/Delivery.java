@@ -16,7 +16,14 @@ public interface Delivery {
     /** 1 on first delivery, +1 on every redelivery, whatever caused it (C6, C15). */
     int attempt();
 
-    /** Done: not delivered again (C5). */
+    /**
+     * Done: not delivered again (C5). Returns whether this call settled the delivery. The subscription hands acks to
+     * the transport in batches: an ack made while the handler runs (or by its normal return) is queued and sent when
+     * the handler's worker runs out of ready deliveries, when 64 are queued, or between two handlers once the oldest
+     * waited 5 ms; at the latest on the next lease tick (a third of the ack deadline), and always before the
+     * subscription closes. An ack made from another thread is sent at once. Until it is sent the delivery counts as
+     * in flight (prefetch, {@link Subscription#inFlight()}); a crash in between means a redelivery (C5's window).
+     */
     boolean ack();
 
     /** Redeliver after at least {@code delay}, with the attempt number increased (C6). */

@@ -1,7 +1,6 @@
 package io.courier;
 
 import java.util.Objects;
-import java.util.regex.Pattern;
 
 /**
  * Where a message goes, written like a poll address:
@@ -23,8 +22,6 @@ public record Destination(Kind kind, String group, String member) {
         /** That member only. */
         UNI
     }
-
-    private static final Pattern NAME = Pattern.compile("[A-Za-z0-9._-]{1,100}");
 
     public Destination {
         Objects.requireNonNull(kind, "kind");
@@ -81,10 +78,23 @@ public record Destination(Kind kind, String group, String member) {
     public String deadLetterGroup() { return group + ".dlq"; }
 
     static void checkName(String what, String name) {
-        if (name == null || !NAME.matcher(name).matches()) {
+        if (!isName(name, 100)) {
             throw new IllegalArgumentException("invalid " + what + " name '" + name
                     + "': use 1 to 100 characters of letters, digits, '.', '_' or '-'");
         }
+    }
+
+    /**
+     * True for 1 to {@code max} characters of {@code [A-Za-z0-9._-]}: the rule of group, member and header names,
+     * checked on every message sent and received, so a loop rather than a regular expression.
+     */
+    static boolean isName(String s, int max) {
+        if (s == null || s.isEmpty() || s.length() > max) return false;
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-')) return false;
+        }
+        return true;
     }
 
     @Override

@@ -8,7 +8,6 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
 import java.util.UUID;
-import java.util.regex.Pattern;
 
 /**
  * An immutable message: id (set by the sender, used for deduplication), destination, headers (string to string),
@@ -27,8 +26,6 @@ public final class Message {
     public static final String ATTEMPTS = "courier-attempts";
     /** Header added on dead-lettering: the destination the message was first sent to. */
     public static final String ORIGINAL_DESTINATION = "courier-original-destination";
-
-    private static final Pattern HEADER_NAME = Pattern.compile("[A-Za-z0-9_.-]{1,128}");
 
     private final String id;
     private final Destination destination;
@@ -78,7 +75,7 @@ public final class Message {
 
     /** Checks a header name; throws {@link InvalidMessageException} naming the rule. */
     public static void checkHeaderName(String name) {
-        if (name == null || !HEADER_NAME.matcher(name).matches()) {
+        if (name == null || !Destination.isName(name, 128)) {
             throw new InvalidMessageException("invalid header name '" + name
                     + "': use 1 to 128 characters of letters, digits, '_', '.' or '-'");
         }

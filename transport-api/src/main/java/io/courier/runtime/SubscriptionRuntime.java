@@ -19,10 +19,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Executors;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -34,10 +35,17 @@ import org.slf4j.MDC;
 
 /**
  * The shared runtime of one subscription, written once for every transport: a fetch loop that never holds more
- * than {@code prefetch} unsettled deliveries (C11); handlers on virtual threads, at most {@code concurrency} at
- * once and one at a time per ordering key (C9); acks on success; retries by the {@link io.courier.RetryPolicy}
- * sharing the broker's attempt counter, so attempts never multiply (C15); dead-lettering with reason headers (C7);
- * lease extension while a handler runs, up to {@code maxHandlingTime} (C16); graceful close (C13).
+ * than {@code prefetch} unsettled deliveries (C11); {@code concurrency} handler virtual threads (workers) taking
+ * fetched deliveries in order, one at a time per ordering key (C9); acks on success; retries by the
+ * {@link io.courier.RetryPolicy} sharing the broker's attempt counter, so attempts never multiply (C15);
+ * dead-lettering with reason headers (C7); lease extension while a handler runs, up to {@code maxHandlingTime}
+ * (C16); graceful close (C13).
+ *
+ * <p>Acks are coalesced: a finished handler's ack is queued and handed to {@link Receiver#ack} in one call per
+ * burst, by the worker when it runs out of ready deliveries, after {@link #ACK_BATCH_MAX} acks or once the oldest
+ * queued ack is {@link #ACK_DELAY_MAX_NANOS} old; also on each lease-keeper tick, at once for an ack made outside
+ * a handler, and always before the receiver closes (C13). A queued delivery still counts against the prefetch.
+ * Nacks and dead-letters are not queued.
  */
 public final class SubscriptionRuntime implements Subscription {
     private static final Logger log = LoggerFactory.getLogger(SubscriptionRuntime.class);
@@ -55,7 +63,15 @@ public final class SubscriptionRuntime implements Subscription {
     private final Object lock = new Object();
     private final Set<RuntimeDelivery> unsettled = ConcurrentHashMap.newKeySet();
     private final Set<RuntimeDelivery> running = ConcurrentHashMap.newKeySet();
-    private final Semaphore handlerSlots;
+    /** Fetched deliveries a worker may start (their ordering key is free), in fetch order; {@link #STOP} ends a worker. */
+    private final LinkedBlockingQueue<RuntimeDelivery> ready = new LinkedBlockingQueue<>();
+    private final RuntimeDelivery STOP = new RuntimeDelivery(null);
+    private final List<Thread> workers = new ArrayList<>();
+    /** Acked deliveries not yet handed to the receiver: settled, still unsettled for the broker and the prefetch. */
+    private final ConcurrentLinkedQueue<RuntimeDelivery> pendingAcks = new ConcurrentLinkedQueue<>();
+    private final AtomicInteger pendingAckCount = new AtomicInteger();
+    private final int ackBatch;
+    private volatile long oldestPendingAckNanos;
     private final Map<String, ArrayDeque<RuntimeDelivery>> keyQueues = new HashMap<>();
     private final AtomicInteger settling = new AtomicInteger();
     private final AtomicBoolean closed = new AtomicBoolean();
@@ -71,12 +87,20 @@ public final class SubscriptionRuntime implements Subscription {
         this.handler = handler;
         this.onClosed = onClosed;
         this.transportName = courier.transportName();
-        this.handlerSlots = new Semaphore(options.concurrency());
+        this.ackBatch = Math.max(1, Math.min(ACK_BATCH_MAX, options.prefetch() / 4));
     }
+
+    /** The most acks handed to the receiver in one call. */
+    static final int ACK_BATCH_MAX = 64;
+    /** The longest a finished handler's ack waits in the queue while its worker goes on with ready deliveries. */
+    static final long ACK_DELAY_MAX_NANOS = TimeUnit.MILLISECONDS.toNanos(5);
 
     /** Opens the receiver and starts fetching. */
     public void start() {
         receiver = courier.transport().openReceiver(new ReceiverSpec(options.group(), options.member(), options.prefetch(), options.ackDeadline()));
+        for (int i = 0; i < options.concurrency(); i++) {
+            workers.add(Thread.ofVirtual().name("courier-handler-" + options.group() + "-" + i).start(this::workLoop));
+        }
         fetcher = Thread.ofVirtual().name("courier-fetch-" + options.group()).start(this::fetchLoop);
         long period = Math.max(20, options.ackDeadline().toMillis() / 3);
         leaseTask = LEASE_KEEPER.scheduleAtFixedRate(this::keepLeases, period, period, TimeUnit.MILLISECONDS);
@@ -131,16 +155,14 @@ public final class SubscriptionRuntime implements Subscription {
                     r.message().destination(), r.message().id(), r.attempt());
         }
         String key = r.message().orderingKey();
-        if (key == null) {
-            Thread.ofVirtual().start(() -> run(d));
-            return;
+        if (key != null) {
+            synchronized (keyQueues) {
+                ArrayDeque<RuntimeDelivery> q = keyQueues.get(key);
+                if (q != null) { q.add(d); return; }
+                keyQueues.put(key, new ArrayDeque<>());
+            }
         }
-        synchronized (keyQueues) {
-            ArrayDeque<RuntimeDelivery> q = keyQueues.get(key);
-            if (q != null) { q.add(d); return; }
-            keyQueues.put(key, new ArrayDeque<>());
-        }
-        Thread.ofVirtual().start(() -> run(d));
+        ready.add(d);
     }
 
     private void startNextOfKey(String key) {
@@ -150,23 +172,40 @@ public final class SubscriptionRuntime implements Subscription {
             next = q == null ? null : q.poll();
             if (next == null) { keyQueues.remove(key); return; }
         }
-        Thread.ofVirtual().start(() -> run(next));
+        ready.add(next);
     }
 
     // ---------------------------------------------------------------- handling
 
+    /** One of the {@code concurrency} workers: runs ready deliveries until {@link #STOP}, flushing acks between bursts. */
+    private void workLoop() {
+        while (true) {
+            RuntimeDelivery d = ready.poll();
+            if (d == null) {
+                flushAcks(); // nothing more to run now: hand over what this burst acked
+                try {
+                    d = ready.take();
+                } catch (InterruptedException e) {
+                    continue; // only STOP ends a worker
+                }
+            }
+            if (d == STOP) return;
+            run(d);
+            int pending = pendingAckCount.get();
+            if (pending > 0 && (pending >= ackBatch || System.nanoTime() - oldestPendingAckNanos >= ACK_DELAY_MAX_NANOS)) {
+                flushAcks();
+            }
+        }
+    }
+
     private void run(RuntimeDelivery d) {
         String key = d.message().orderingKey();
+        running.add(d);
         try {
-            handlerSlots.acquire();
-        } catch (InterruptedException e) {
-            return;
-        }
-        try {
-            running.add(d);
             if (closing || d.settled.get()) return; // close releases it
-            d.thread = Thread.currentThread();
             d.startedNanos = System.nanoTime();
+            d.thread = Thread.currentThread();
+            d.handlerState.set(RuntimeDelivery.RUNNING);
             putMdc(d.message());
             try {
                 handler.handle(d);
@@ -176,15 +215,26 @@ public final class SubscriptionRuntime implements Subscription {
             } catch (Throwable t) {
                 if (!d.settled.get()) fail(d, t);
             } finally {
+                // from here no interrupt aimed at this handler can reach the worker: wait out one being delivered
+                while (!d.handlerState.compareAndSet(RuntimeDelivery.RUNNING, RuntimeDelivery.FINISHED)) Thread.onSpinWait();
                 d.thread = null;
+                if (Thread.currentThread().isInterrupted()) Thread.interrupted(); // not for the next delivery
                 MDC.clear();
             }
         } finally {
             running.remove(d);
-            handlerSlots.release();
-            Thread.interrupted(); // clear an interrupt aimed at the handler
             if (key != null) startNextOfKey(key);
-            synchronized (lock) { lock.notifyAll(); }
+            if (closing) synchronized (lock) { lock.notifyAll(); }
+        }
+    }
+
+    /** Interrupts the handler of {@code d} if it is still running it (and not a later delivery on the same worker). */
+    private static void interruptHandler(RuntimeDelivery d) {
+        if (!d.handlerState.compareAndSet(RuntimeDelivery.RUNNING, RuntimeDelivery.INTERRUPTING)) return;
+        try {
+            d.thread.interrupt();
+        } finally {
+            d.handlerState.set(RuntimeDelivery.RUNNING);
         }
     }
 
@@ -255,6 +305,34 @@ public final class SubscriptionRuntime implements Subscription {
         synchronized (lock) { lock.notifyAll(); }
     }
 
+    /** Queues the ack of a delivery this call settled; flushed at once when not called from its running handler. */
+    private boolean queueAck(RuntimeDelivery d) {
+        if (!d.settled.compareAndSet(false, true)) return false;
+        if (pendingAckCount.getAndIncrement() == 0) oldestPendingAckNanos = System.nanoTime();
+        pendingAcks.add(d);
+        if (d.thread != Thread.currentThread()) flushAcks(); // no worker would flush it soon
+        return true;
+    }
+
+    /** Hands every queued ack to the receiver in one call. Any thread; close waits for a flush in progress. */
+    private void flushAcks() {
+        if (pendingAcks.isEmpty()) return;
+        settling.incrementAndGet();
+        try {
+            List<RuntimeDelivery> batch = new ArrayList<>();
+            for (RuntimeDelivery d; (d = pendingAcks.poll()) != null; ) batch.add(d);
+            if (batch.isEmpty()) return;
+            pendingAckCount.addAndGet(-batch.size());
+            List<Received> received = new ArrayList<>(batch.size());
+            for (RuntimeDelivery d : batch) received.add(d.received);
+            safely(() -> receiver.ack(received));
+            batch.forEach(unsettled::remove);
+        } finally {
+            settling.decrementAndGet();
+            synchronized (lock) { lock.notifyAll(); }
+        }
+    }
+
     private void safely(Runnable action) {
         try {
             action.run();
@@ -266,6 +344,7 @@ public final class SubscriptionRuntime implements Subscription {
     // ---------------------------------------------------------------- leases (C16)
 
     private void keepLeases() {
+        if (!closing && !pendingAcks.isEmpty()) Thread.ofVirtual().start(this::flushAcks); // a worker stuck in a long handler
         if (closing || unsettled.isEmpty()) return;
         long now = System.nanoTime();
         long maxNanos = options.maxHandlingTime().toNanos();
@@ -273,11 +352,10 @@ public final class SubscriptionRuntime implements Subscription {
         for (RuntimeDelivery d : unsettled) {
             if (d.settled.get()) continue;
             if (d.startedNanos != 0 && now - d.startedNanos > maxNanos && d.thread != null) {
-                Thread t = d.thread;
                 log.warn("handler exceeded maxHandlingTime={} transport={} destination={} messageId={} attempt={}; failing the delivery",
                         options.maxHandlingTime(), transportName, d.message().destination(), d.message().id(), d.attempt());
                 fail(d, new TimeoutException("handler ran longer than maxHandlingTime " + options.maxHandlingTime()));
-                t.interrupt();
+                interruptHandler(d);
                 continue;
             }
             extend.add(d.received);
@@ -314,6 +392,7 @@ public final class SubscriptionRuntime implements Subscription {
         synchronized (lock) { lock.notifyAll(); }
         if (fetcher != null) fetcher.interrupt(); // a receive in progress would take messages released by closing peers
         joinQuietly(fetcher, options.pollWait().toMillis() + 2_000);
+        for (int i = 0; i < workers.size(); i++) ready.add(STOP); // after what is ready: workers skip it, closing
         long deadline = System.nanoTime() + grace.toNanos();
         synchronized (lock) {
             while ((!running.isEmpty() || settling.get() > 0) && System.nanoTime() < deadline) {
@@ -325,10 +404,11 @@ public final class SubscriptionRuntime implements Subscription {
         for (RuntimeDelivery d : unsettled) {
             if (d.settled.compareAndSet(false, true)) {
                 (d.startedNanos != 0 ? unfinished : unseen).add(d.received);
-                Thread t = d.thread;
-                if (t != null) t.interrupt();
+                interruptHandler(d);
             }
         }
+        joinWorkers(500); // interrupted handlers return; their workers then stop
+        flushAcks(); // what finished handlers acked, before the receiver closes (C13)
         if (!unfinished.isEmpty() || !unseen.isEmpty()) {
             log.info("closing transport={} group={} member={}: releasing {} unfinished and {} unstarted deliveries for redelivery",
                     transportName, options.group(), options.member(), unfinished.size(), unseen.size());
@@ -358,6 +438,20 @@ public final class SubscriptionRuntime implements Subscription {
         try { Thread.sleep(ms); } catch (InterruptedException e) { Thread.currentThread().interrupt(); }
     }
 
+    private void joinWorkers(long ms) {
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(ms);
+        try {
+            for (Thread w : workers) {
+                if (w == Thread.currentThread()) continue; // close called from a handler
+                long left = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
+                if (left <= 0) break;
+                w.join(left);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
     private static void joinQuietly(Thread t, long ms) {
         if (t == null) return;
         try {
@@ -372,7 +466,11 @@ public final class SubscriptionRuntime implements Subscription {
     private final class RuntimeDelivery implements Delivery {
         final Received received;
         final AtomicBoolean settled = new AtomicBoolean();
+        static final int IDLE = 0, RUNNING = 1, INTERRUPTING = 2, FINISHED = 3;
+        /** The worker running its handler, while {@link #handlerState} is RUNNING or INTERRUPTING. */
         volatile Thread thread;
+        /** IDLE, RUNNING (handler on {@link #thread}), INTERRUPTING (an interrupt being delivered), FINISHED. */
+        final AtomicInteger handlerState = new AtomicInteger(IDLE);
         volatile long startedNanos;
 
         RuntimeDelivery(Received received) { this.received = received; }
@@ -381,7 +479,7 @@ public final class SubscriptionRuntime implements Subscription {
 
         @Override public int attempt() { return received.attempt(); }
 
-        @Override public boolean ack() { return settle(this, () -> receiver.ack(List.of(received))); }
+        @Override public boolean ack() { return queueAck(this); }
 
         @Override public boolean nack(Duration delay) { return settle(this, () -> receiver.nack(List.of(received), delay)); }
 
