@@ -82,17 +82,22 @@ public final class CourierHub implements AutoCloseable {
     /**
      * Jetty (core, no servlets) serves {@link HubApi}: an event-loop server (2 selector threads) that keeps no buffer
      * for a request it has read; handlers run on virtual threads, and a waiting long poll holds no thread at all, so
-     * an idle poller costs a few small objects. The byte buffer pool keeps at most 4 MiB of released buffers, so a
-     * burst of requests does not leave its buffers behind.
+     * an idle poller costs its connection's objects (about 6 KiB of heap) and a 2 KiB input buffer. The byte buffer
+     * pool sizes buffers in steps of 1 KiB and keeps at most 4 MiB of released ones, so a burst of requests does not
+     * leave its buffers behind.
      */
     private static Server server(HubOptions o, ExecutorService executor) {
         QueuedThreadPool pool = new QueuedThreadPool(8, 2);
         pool.setName("courier-hub");
         pool.setVirtualThreadsExecutor(executor);
-        Server s = new Server(pool, null, new ArrayByteBufferPool(0, 0, -1, -1, 4L << 20, 4L << 20));
+        Server s = new Server(pool, null, new ArrayByteBufferPool(0, 1024, 64 << 10, -1, 4L << 20, 4L << 20));
         HttpConfiguration config = new HttpConfiguration();
         config.setSendServerVersion(false);
-        ServerConnector connector = new ServerConnector(s, 1, 2, new HttpConnectionFactory(config));
+        HttpConnectionFactory http1 = new HttpConnectionFactory(config);
+        // a request in progress keeps its connection's input buffer until the answer (Jetty releases it on the next
+        // read), so every waiting poll holds one: 2 KiB instead of 8 KiB (bigger bodies take more reads)
+        http1.setInputBufferSize(2048);
+        ServerConnector connector = new ServerConnector(s, 1, 2, http1);
         connector.setHost(o.host());
         connector.setPort(o.port());
         connector.setAcceptQueueSize(1024);
