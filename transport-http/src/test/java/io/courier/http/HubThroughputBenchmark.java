@@ -36,18 +36,23 @@ import org.junit.jupiter.api.Test;
 class HubThroughputBenchmark {
     private static final int MESSAGES = Integer.getInteger("courier.bench.messages", 100_000);
     private static final int IDLE = Integer.getInteger("courier.bench.idle", 10_000);
+    /** Which parts run: {@code throughput} (with latency), {@code idle}, or both (the default). */
+    private static final String PARTS = System.getProperty("courier.bench.parts", "throughput,idle");
     private static final byte[] PAYLOAD = new byte[1024];
     private static final ObjectMapper JSON = new ObjectMapper();
 
     @Test
     void figures() throws Exception {
-        HubFixture hub = new HubFixture("bench");
-        try (Courier c = Courier.connect(hub.url())) {
-            latency(c, 500, 5);
-            for (int round = 1; round <= 3; round++) throughput(c, hub, round);
-            latency(c, 500, 10);
+        if (PARTS.contains("throughput")) {
+            HubFixture hub = new HubFixture("bench");
+            try (Courier c = Courier.connect(hub.url())) {
+                latency(c, 500, 5);
+                for (int round = 1; round <= 3; round++) throughput(c, hub, round);
+                latency(c, 500, 10);
+            }
+            hub.close();
         }
-        hub.close();
+        if (!PARTS.contains("idle")) return;
         System.setProperty("courier.hub.xmx", "-Xmx1g"); // the hub accepts maxMemory / 64 KiB connections
         HubFixture fresh = new HubFixture("bench-idle");
         idleConnections(fresh);

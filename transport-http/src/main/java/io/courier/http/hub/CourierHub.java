@@ -1,51 +1,72 @@
 package io.courier.http.hub;
 
-import com.sun.net.httpserver.HttpServer;
 import io.courier.Message;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.BindException;
-import java.net.InetSocketAddress;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import org.eclipse.jetty.io.ArrayByteBufferPool;
+import org.eclipse.jetty.server.HttpConfiguration;
+import org.eclipse.jetty.server.HttpConnectionFactory;
+import org.eclipse.jetty.server.NetworkConnectionLimit;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.util.thread.QueuedThreadPool;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * The Courier hub: a durable, single-node message hub that workers reach over HTTP long-poll ({@code http://}
  * URLs). Embed it ({@code CourierHub.start(HubOptions.defaults(8080, dir))}, then send in-process with
- * {@link #send}) or run it standalone ({@code ./courier hub --port 8080 --data DIR}). Idle pollers cost one
- * parked virtual thread each.
+ * {@link #send}) or run it standalone ({@code ./courier hub --port 8080 --data DIR}). An idle poller holds
+ * neither a thread nor a buffer (Jetty serves the API).
  */
 public final class CourierHub implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(CourierHub.class);
 
     private final HubOptions options;
     private final DurableQueues queues;
-    private final HttpServer server;
+    private final Server jetty;
     private final ExecutorService executor;
     private final ScheduledExecutorService reaper;
 
     private CourierHub(HubOptions options) throws IOException {
         this.options = options;
-        this.queues = new DurableQueues(options.dataDir(), options.segmentBytes(), options.sessionTimeout().toMillis());
+        this.executor = Executors.newVirtualThreadPerTaskExecutor();
+        this.queues = new DurableQueues(options.dataDir(), options.segmentBytes(), options.sessionTimeout().toMillis(), executor);
+        Server started = null;
         try {
-            this.server = bind(options);
-        } catch (IOException e) {
+            long deadline = System.currentTimeMillis() + 10_000;
+            while (started == null) {
+                Server s = server(options, executor);
+                s.setHandler(new HubApi(queues, options));
+                try {
+                    s.start();
+                    started = s;
+                } catch (Exception e) {
+                    stopQuietly(s);
+                    if (!isBindFailure(e)) throw new IOException("the hub's HTTP server did not start: " + e, e);
+                    if (options.port() == 0 || System.currentTimeMillis() > deadline) {
+                        throw new BindException("port " + options.port() + " is in use: stop what holds it or choose another port (--port)");
+                    }
+                    try { Thread.sleep(200); } catch (InterruptedException ie) { Thread.currentThread().interrupt(); throw new IOException("interrupted while binding", ie); }
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            executor.shutdownNow();
             queues.close();
             throw e;
         }
-        this.executor = Executors.newVirtualThreadPerTaskExecutor();
-        server.setExecutor(executor);
-        server.createContext("/", new HubApi(queues, options));
-        server.start();
+        this.jetty = started;
         this.reaper = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().daemon().name("courier-hub-sessions").factory());
         reaper.scheduleWithFixedDelay(queues.sessions()::reap, 1, 1, TimeUnit.SECONDS);
-        log.info("hub listening on {} (data {}, token {})", url(), options.dataDir(), options.token() == null ? "none" : "required");
+        log.info("hub listening on {} (data {}, token {}, at most {} connections)", url(), options.dataDir(),
+                options.token() == null ? "none" : "required", maxConnections());
     }
 
     /** Opens the journal (recovering every unacked message), then listens. */
@@ -59,36 +80,66 @@ public final class CourierHub implements AutoCloseable {
     }
 
     /**
-     * Caps the connections the JDK's HTTP server accepts by the heap: an open request costs about 32 KiB there (its
-     * buffers and the parked virtual thread), so without a cap enough idle pollers would exhaust the heap. Connections
-     * past the cap are refused and the client retries. Read once by the JDK, before its first server starts; an
-     * explicit {@code -Djdk.httpserver.maxConnections} wins.
+     * Jetty (core, no servlets) serves {@link HubApi}: an event-loop server (2 selector threads) that keeps no buffer
+     * for a request it has read; handlers run on virtual threads, and a waiting long poll holds no thread at all, so
+     * an idle poller costs its connection's objects (about 6 KiB of heap) and a 2 KiB input buffer. The byte buffer
+     * pool sizes buffers in steps of 1 KiB and keeps at most 4 MiB of released ones, so a burst of requests does not
+     * leave its buffers behind.
      */
-    private static void capConnections() {
-        long cap = Math.max(1_000, Math.min(1_000_000, Runtime.getRuntime().maxMemory() / (64 << 10)));
-        if (System.getProperty("jdk.httpserver.maxConnections") == null) {
-            System.setProperty("jdk.httpserver.maxConnections", Long.toString(cap));
-        }
+    private static Server server(HubOptions o, ExecutorService executor) {
+        QueuedThreadPool pool = new QueuedThreadPool(8, 2);
+        pool.setName("courier-hub");
+        pool.setVirtualThreadsExecutor(executor);
+        Server s = new Server(pool, null, new ArrayByteBufferPool(0, 1024, 64 << 10, -1, 4L << 20, 4L << 20));
+        HttpConfiguration config = new HttpConfiguration();
+        config.setSendServerVersion(false);
+        HttpConnectionFactory http1 = new HttpConnectionFactory(config);
+        // a request in progress keeps its connection's input buffer until the answer (Jetty releases it on the next
+        // read), so every waiting poll holds one: 2 KiB instead of 8 KiB (bigger bodies take more reads)
+        http1.setInputBufferSize(2048);
+        ServerConnector connector = new ServerConnector(s, 1, 2, http1);
+        connector.setHost(o.host());
+        connector.setPort(o.port());
+        connector.setAcceptQueueSize(1024);
+        connector.setReuseAddress(true);
+        // a long poll is silent for up to maxWait; a connection silent for longer than that plus a margin is gone
+        connector.setIdleTimeout(o.maxWait().toMillis() + 30_000);
+        s.addConnector(connector);
+        s.addBean(new NetworkConnectionLimit(maxConnections(), s));
+        s.setStopTimeout(0);
+        return s;
     }
 
-    /** Binds, retrying for up to 10 s while the port is still held (a restart right after a crash). */
-    private static HttpServer bind(HubOptions o) throws IOException {
-        capConnections();
-        long deadline = System.currentTimeMillis() + 10_000;
-        while (true) {
-            try {
-                return HttpServer.create(new InetSocketAddress(o.host(), o.port()), 1024);
-            } catch (BindException e) {
-                if (o.port() == 0 || System.currentTimeMillis() > deadline) {
-                    throw new BindException("port " + o.port() + " is in use: stop what holds it or choose another port (--port)");
-                }
-                try { Thread.sleep(200); } catch (InterruptedException ie) { Thread.currentThread().interrupt(); throw e; }
-            }
+    /**
+     * The connections the hub accepts at once, by the heap: an open long poll costs a few KiB there (its parked
+     * virtual thread and Jetty's per-connection objects), so the cap of {@code maxMemory / 64 KiB} leaves ample room;
+     * past it the hub stops accepting until a connection closes (new ones wait in the accept queue). An explicit
+     * {@code -Dcourier.hub.maxConnections} wins.
+     */
+    static int maxConnections() {
+        Integer given = Integer.getInteger("courier.hub.maxConnections");
+        if (given != null && given > 0) return given;
+        return (int) Math.max(1_000, Math.min(1_000_000, Runtime.getRuntime().maxMemory() / (64 << 10)));
+    }
+
+    private static boolean isBindFailure(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof BindException) return true;
+            for (Throwable s : t.getSuppressed()) if (isBindFailure(s)) return true;
+        }
+        return false;
+    }
+
+    private static void stopQuietly(Server s) {
+        try {
+            s.stop();
+        } catch (Exception ignored) {
+            // it did not start
         }
     }
 
     /** The port the hub listens on. */
-    public int port() { return server.getAddress().getPort(); }
+    public int port() { return ((ServerConnector) jetty.getConnectors()[0]).getLocalPort(); }
 
     /** The URL clients connect to, e.g. {@code http://127.0.0.1:8080} (without the token). */
     public String url() {
@@ -102,7 +153,7 @@ public final class CourierHub implements AutoCloseable {
     /** Stops listening, ends every session and closes the journal. Accepted messages stay in the journal. */
     @Override
     public void close() {
-        server.stop(0);
+        stopQuietly(jetty);
         reaper.shutdownNow();
         executor.shutdownNow();
         queues.close();

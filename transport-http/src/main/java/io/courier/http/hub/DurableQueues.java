@@ -6,10 +6,20 @@ import io.courier.runtime.SubscriptionRuntime;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Iterator;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -45,10 +55,19 @@ final class DurableQueues implements AutoCloseable {
     private final String incarnation = UUID.randomUUID().toString().substring(0, 8);
     private final ConcurrentHashMap<String, Accepted> live = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<Long, Accepted> leased = new ConcurrentHashMap<>();
+    /** The hub thread: it alone touches {@link #waiting}, so that waiting polls need no locks and no threads. */
+    private final ScheduledThreadPoolExecutor hub = new ScheduledThreadPoolExecutor(1, Thread.ofPlatform().daemon().name("courier-hub-polls").factory());
+    private final Map<String, Waiting> waiting = new HashMap<>();
+    private final Set<String> wakePending = ConcurrentHashMap.newKeySet();
+    private final Executor answers;
+    private volatile boolean closed;
 
-    DurableQueues(Path dataDir, long segmentBytes, long sessionTimeoutMillis) throws IOException {
+    /** {@code answers} runs the completion of waiting polls (it writes their HTTP answers). */
+    DurableQueues(Path dataDir, long segmentBytes, long sessionTimeoutMillis, Executor answers) throws IOException {
+        this.answers = answers;
+        hub.setRemoveOnCancelPolicy(true);
         this.journal = Journal.open(dataDir, segmentBytes);
-        this.sessions = new Sessions(engine, sessionTimeoutMillis);
+        this.sessions = new Sessions(engine, sessionTimeoutMillis, this::wake);
         for (JournalRecord r : journal.recovered()) {
             Accepted a = new Accepted(r.message());
             a.seq = r.seq();
@@ -103,6 +122,9 @@ final class DurableQueues implements AutoCloseable {
                 for (Accepted a : fresh) ms.add(a.message);
                 engine.send(ms);
                 for (Accepted a : fresh) a.durable.complete(null);
+                Set<String> groups = new HashSet<>();
+                for (Accepted a : fresh) groups.add(a.message.destination().group());
+                groups.forEach(this::wake);
             });
             for (Accepted a : fresh) waits.add(a.durable);
         }
@@ -111,34 +133,144 @@ final class DurableQueues implements AutoCloseable {
 
     // ------------------------------------------------------------------ receive
 
+    /** A long poll waiting for its group: completed by the hub thread, or at once when something is available. */
+    private static final class Waiter {
+        final Sessions.Session session;
+        final int max;
+        final long leaseMillis;
+        final CompletableFuture<List<Lease>> answer = new CompletableFuture<>();
+        ScheduledFuture<?> deadline;
+
+        Waiter(Sessions.Session session, int max, long leaseMillis) {
+            this.session = session;
+            this.max = max;
+            this.leaseMillis = leaseMillis;
+        }
+    }
+
+    /** The long polls of one group and the time of its next scheduled check. Touched only on the hub thread. */
+    private static final class Waiting {
+        final LinkedHashSet<Waiter> waiters = new LinkedHashSet<>();
+        long checkAt = Long.MAX_VALUE;
+        ScheduledFuture<?> check;
+    }
+
     /**
      * Leases up to {@code max} messages of the session's group (and member) for {@code leaseMillis}, waiting up to
-     * {@code waitMillis} for the first one. Returns early (empty) when the session ends meanwhile.
+     * {@code waitMillis} for the first one; completes empty when the wait ends or the session ends meanwhile. A
+     * waiting poll holds no thread: it is a {@link Waiter} that the hub thread completes when the group changes (a
+     * send, ack, nack or released session wakes it) or at its next scheduled event (a delay or lease ending).
      */
-    List<Lease> receive(Sessions.Session s, int max, long waitMillis, long leaseMillis) throws InterruptedException {
-        long deadline = System.currentTimeMillis() + waitMillis;
+    CompletableFuture<List<Lease>> receive(Sessions.Session s, int max, long waitMillis, long leaseMillis) {
         s.polling.incrementAndGet();
-        try {
-            while (!s.closed) {
-                List<MemEngine.Delivered> got = engine.poll(s.group, s.member, s.id, max, leaseMillis);
-                if (!got.isEmpty()) {
-                    if (s.closed) { // ended while polling: give them back at once
-                        for (MemEngine.Delivered d : got) engine.nack(d, 0);
-                        return List.of();
-                    }
-                    return leases(got);
-                }
-                long now = System.currentTimeMillis();
-                if (now >= deadline) break;
-                long next = engine.nextEventAt(s.group);
-                long until = Math.min(deadline, next == Long.MAX_VALUE ? deadline : Math.max(next, now + 1));
-                engine.await(s.group, Math.min(until - now, 1_000));
-            }
-            return List.of();
-        } finally {
+        CompletableFuture<List<Lease>> answer;
+        List<Lease> now = s.closed ? List.of() : tryPoll(s, max, leaseMillis);
+        if (now != null || waitMillis <= 0) {
+            answer = CompletableFuture.completedFuture(now == null ? List.of() : now);
+        } else {
+            Waiter w = new Waiter(s, max, leaseMillis);
+            answer = w.answer;
+            hub.execute(() -> safely(() -> enqueue(w, waitMillis)));
+        }
+        return answer.whenComplete((v, e) -> {
             s.touch();
             s.polling.decrementAndGet();
+        });
+    }
+
+    /** On the hub thread: answers the poll if something came meanwhile, else queues it until a change or its deadline. */
+    private void enqueue(Waiter w, long waitMillis) {
+        Sessions.Session s = w.session;
+        List<Lease> got = s.closed ? List.of() : tryPoll(s, w.max, w.leaseMillis);
+        if (got != null) {
+            answers.execute(() -> w.answer.complete(got));
+            return;
         }
+        Waiting g = waiting.get(s.group);
+        boolean first = g == null;
+        if (first) waiting.put(s.group, g = new Waiting());
+        g.waiters.add(w);
+        w.deadline = hub.schedule(() -> safely(() -> expire(w)), waitMillis, TimeUnit.MILLISECONDS);
+        if (first) schedule(s.group, g);
+    }
+
+    private static void safely(Runnable r) {
+        try {
+            r.run();
+        } catch (RuntimeException e) {
+            log.error("hub: long-poll bookkeeping failed: {}", e.toString(), e);
+        }
+    }
+
+    /** Leases for this poll now, or null when nothing is available (or the session ended). */
+    private List<Lease> tryPoll(Sessions.Session s, int max, long leaseMillis) {
+        List<MemEngine.Delivered> got = engine.poll(s.group, s.member, s.id, max, leaseMillis);
+        if (got.isEmpty()) return null;
+        if (s.closed) { // ended while polling: give them back at once
+            for (MemEngine.Delivered d : got) engine.nack(d, 0);
+            return List.of();
+        }
+        return leases(got);
+    }
+
+    /** The group may have something for its waiters: check them on the hub thread (once per burst of changes). */
+    void wake(String group) {
+        if (closed || !wakePending.add(group)) return;
+        hub.execute(() -> safely(() -> {
+            wakePending.remove(group);
+            Waiting g = waiting.get(group);
+            if (g != null) pass(group, g);
+        }));
+    }
+
+    /** On the hub thread: completes every waiter of the group that can be answered, then schedules the next check. */
+    private void pass(String group, Waiting g) {
+        boolean groupEmpty = false;
+        for (Iterator<Waiter> it = g.waiters.iterator(); it.hasNext(); ) {
+            Waiter w = it.next();
+            if (w.answer.isDone()) { it.remove(); continue; }
+            if (w.session.closed) { finish(it, w, List.of()); continue; }
+            if (groupEmpty && w.session.member == null) continue; // pollers of the group alone: nothing for them either
+            List<Lease> got = tryPoll(w.session, w.max, w.leaseMillis);
+            if (got != null) finish(it, w, got);
+            else if (w.session.member == null) groupEmpty = true;
+        }
+        if (g.waiters.isEmpty()) {
+            waiting.remove(group, g);
+            if (g.check != null) g.check.cancel(false);
+            g.check = null;
+            g.checkAt = Long.MAX_VALUE;
+            return;
+        }
+        schedule(group, g);
+    }
+
+    /** On the hub thread: a pass of the group's waiters at its next scheduled event (a delay or a lease ending). */
+    private void schedule(String group, Waiting g) {
+        long next = engine.nextEventAt(group);
+        if (next >= g.checkAt && g.check != null && !g.check.isDone()) return;
+        if (g.check != null) g.check.cancel(false);
+        g.checkAt = next;
+        g.check = next == Long.MAX_VALUE ? null : hub.schedule(() -> safely(() -> {
+            g.checkAt = Long.MAX_VALUE;
+            g.check = null;
+            if (waiting.get(group) == g) pass(group, g);
+        }), Math.max(1, next - System.currentTimeMillis()), TimeUnit.MILLISECONDS);
+    }
+
+    private void finish(Iterator<Waiter> it, Waiter w, List<Lease> got) {
+        it.remove();
+        if (w.deadline != null) w.deadline.cancel(false);
+        answers.execute(() -> w.answer.complete(got)); // the HTTP answer is written off the hub thread
+    }
+
+    private void expire(Waiter w) {
+        Waiting g = waiting.get(w.session.group);
+        if (g != null && g.waiters.remove(w) && g.waiters.isEmpty()) {
+            waiting.remove(w.session.group);
+            if (g.check != null) g.check.cancel(false);
+        }
+        answers.execute(() -> w.answer.complete(List.of()));
     }
 
     private List<Lease> leases(List<MemEngine.Delivered> got) {
@@ -153,6 +285,7 @@ final class DurableQueues implements AutoCloseable {
             out.add(new Lease(incarnation + ":" + d.seq() + ":" + d.token() + ":" + d.group(), d.message(), d.attempt()));
         }
         journal.append(attempts); // not awaited: a lost count only makes a later attempt number lower after a crash
+        wake(got.get(0).group()); // the group has new leases, so a new next event; waiters may want what is left
         return out;
     }
 
@@ -178,6 +311,7 @@ final class DurableQueues implements AutoCloseable {
         List<JournalRecord> acks = new ArrayList<>();
         for (MemEngine.Delivered d : leases) {
             if (d == null || !engine.ack(d)) continue;
+            wake(d.group()); // an ack can make a key's next message available
             Accepted a = leased.remove(d.seq());
             if (a == null) continue;
             live.remove(key(a.message), a);
@@ -188,7 +322,11 @@ final class DurableQueues implements AutoCloseable {
     }
 
     /** Releases current leases for redelivery after {@code delayMillis}. */
-    int nack(MemEngine.Delivered d, long delayMillis) { return d != null && engine.nack(d, delayMillis) ? 1 : 0; }
+    int nack(MemEngine.Delivered d, long delayMillis) {
+        if (d == null || !engine.nack(d, delayMillis)) return 0;
+        wake(d.group());
+        return 1;
+    }
 
     /** Extends current leases. */
     int extend(MemEngine.Delivered d, long millis) { return d != null && engine.extend(d, millis) ? 1 : 0; }
@@ -208,5 +346,9 @@ final class DurableQueues implements AutoCloseable {
     List<MemEngine.GroupStats> stats() { return engine.stats(); }
 
     @Override
-    public void close() { journal.close(); }
+    public void close() {
+        closed = true;
+        hub.shutdownNow();
+        journal.close();
+    }
 }

@@ -5,15 +5,13 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpHandler;
 import io.courier.Destination;
 import io.courier.InvalidMessageException;
 import io.courier.Message;
 import io.courier.mem.MemEngine;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.time.Instant;
@@ -26,6 +24,12 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.io.Content;
+import org.eclipse.jetty.server.Handler;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.util.Callback;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -35,7 +39,7 @@ import org.slf4j.LoggerFactory;
  * Every answer is JSON; every refusal is {@code {"error": code, "message": text}} naming the field or limit.
  * Nothing a client sends can crash the hub: every failure becomes an answer.
  */
-final class HubApi implements HttpHandler {
+final class HubApi extends Handler.Abstract {
     private static final Logger log = LoggerFactory.getLogger(HubApi.class);
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -49,46 +53,64 @@ final class HubApi implements HttpHandler {
         this.expectedAuth = options.token() == null ? null : ("Bearer " + options.token()).getBytes(StandardCharsets.UTF_8);
     }
 
+    /**
+     * Runs on a virtual thread (a blocking handler for Jetty), which reads the body and may wait for an fsync; a long
+     * poll that has to wait returns at once and is answered when its future completes, holding no thread meanwhile.
+     */
     @Override
-    public void handle(HttpExchange ex) {
-        try (ex) {
-            Object answer;
-            try {
-                answer = route(ex);
-            } catch (ApiError e) {
-                drain(ex);
-                answer = e;
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                answer = new ApiError(503, "shutting_down", "the hub is shutting down: retry against it once it is back");
-            } catch (RuntimeException e) {
-                log.warn("hub: {} {} failed: {}", ex.getRequestMethod(), ex.getRequestURI().getPath(), e.toString(), e);
-                answer = new ApiError(500, "internal", "the hub failed on this request (" + e.getClass().getSimpleName() + "); it is logged; accepted messages are safe");
-            }
-            respond(ex, answer);
+    public boolean handle(Request req, Response resp, Callback callback) {
+        Object answer;
+        try {
+            answer = route(req);
+        } catch (ApiError e) {
+            drain(req);
+            answer = e;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            answer = shuttingDown();
         } catch (IOException e) {
-            log.debug("hub: could not answer {} {}: {} (client gone)", ex.getRequestMethod(), ex.getRequestURI(), e.toString());
+            log.debug("hub: could not read {} {}: {} (client gone)", req.getMethod(), req.getHttpURI().getPath(), e.toString());
+            callback.failed(e);
+            return true;
+        } catch (RuntimeException e) {
+            answer = internal(req, e);
         }
+        if (answer instanceof CompletableFuture<?> later) {
+            later.whenComplete((v, e) -> respond(resp, callback, e == null ? v
+                    : e instanceof ApiError a ? a : internal(req, e)));
+        } else {
+            respond(resp, callback, answer);
+        }
+        return true;
     }
 
-    private Object route(HttpExchange ex) throws IOException, InterruptedException {
-        String path = ex.getRequestURI().getPath();
-        String method = ex.getRequestMethod();
-        authorize(ex);
+    private static ApiError shuttingDown() {
+        return new ApiError(503, "shutting_down", "the hub is shutting down: retry against it once it is back");
+    }
+
+    private static ApiError internal(Request req, Throwable e) {
+        log.warn("hub: {} {} failed: {}", req.getMethod(), req.getHttpURI().getPath(), e.toString(), e);
+        return new ApiError(500, "internal", "the hub failed on this request (" + e.getClass().getSimpleName() + "); it is logged; accepted messages are safe");
+    }
+
+    private Object route(Request req) throws IOException, InterruptedException {
+        String path = req.getHttpURI().getPath();
+        String method = req.getMethod();
+        authorize(req);
         return switch (path) {
             case "/v1/health" -> { requireMethod(method, "GET"); yield health(); }
             case "/v1/stats" -> { requireMethod(method, "GET"); yield stats(); }
-            case "/v1/send" -> { requireMethod(method, "POST"); yield send(body(ex)); }
-            case "/v1/receive" -> { requireMethod(method, "POST"); yield receive(body(ex)); }
-            case "/v1/settle" -> { requireMethod(method, "POST"); yield settle(body(ex)); }
-            case "/v1/close" -> { requireMethod(method, "POST"); yield close(body(ex)); }
+            case "/v1/send" -> { requireMethod(method, "POST"); yield send(body(req)); }
+            case "/v1/receive" -> { requireMethod(method, "POST"); yield receive(body(req)); }
+            case "/v1/settle" -> { requireMethod(method, "POST"); yield settle(body(req)); }
+            case "/v1/close" -> { requireMethod(method, "POST"); yield close(body(req)); }
             default -> throw new ApiError(404, "not_found", "no endpoint " + path + ": use /v1/send, /v1/receive, /v1/settle, /v1/close, /v1/health or /v1/stats");
         };
     }
 
-    private void authorize(HttpExchange ex) {
+    private void authorize(Request req) {
         if (expectedAuth == null) return;
-        String given = ex.getRequestHeaders().getFirst("Authorization");
+        String given = req.getHeaders().get(HttpHeader.AUTHORIZATION);
         byte[] g = given == null ? new byte[0] : given.getBytes(StandardCharsets.UTF_8);
         if (!MessageDigest.isEqual(g, expectedAuth)) {
             throw new ApiError(401, "unauthorized", (given == null ? "missing" : "wrong") + " bearer token: this hub requires "
@@ -100,16 +122,12 @@ final class HubApi implements HttpHandler {
         if (!method.equals(expected)) throw new ApiError(405, "method_not_allowed", "use " + expected + " for this endpoint, not " + method);
     }
 
-    private JsonNode body(HttpExchange ex) throws IOException {
+    private JsonNode body(Request req) throws IOException {
         long limit = options.maxBodyBytes();
-        String declared = ex.getRequestHeaders().getFirst("Content-Length");
-        long length = -1;
-        if (declared != null) {
-            try { length = Long.parseLong(declared.trim()); } catch (NumberFormatException e) { length = -1; }
-            if (length > limit) throw tooLarge("request body of " + length + " bytes");
-        }
+        long length = req.getLength();
+        if (length > limit) throw tooLarge("request body of " + length + " bytes");
         byte[] bytes;
-        try (InputStream in = ex.getRequestBody()) {
+        try (InputStream in = Content.Source.asInputStream(req)) {
             bytes = in.readNBytes((int) (length >= 0 ? length : Math.min(Integer.MAX_VALUE - 8, limit + 1)));
         }
         if (bytes.length > limit) throw tooLarge("request body");
@@ -228,7 +246,7 @@ final class HubApi implements HttpHandler {
         return m;
     }
 
-    private ObjectNode receive(JsonNode body) throws InterruptedException {
+    private CompletableFuture<ObjectNode> receive(JsonNode body) {
         String session = sessionId(body, true);
         String group = Fields.string(body, "group", "group", true);
         String member = Fields.string(body, "member", "member", false);
@@ -246,9 +264,13 @@ final class HubApi implements HttpHandler {
         } catch (IllegalArgumentException e) {
             throw new ApiError(409, "session_conflict", e.getMessage());
         }
+        return queues.receive(s, max, wait, lease).thenApply(HubApi::deliveries);
+    }
+
+    private static ObjectNode deliveries(List<DurableQueues.Lease> leases) {
         ObjectNode o = JSON.createObjectNode();
         ArrayNode out = o.putArray("deliveries");
-        for (DurableQueues.Lease l : queues.receive(s, max, wait, lease)) {
+        for (DurableQueues.Lease l : leases) {
             Message m = l.message();
             ObjectNode d = out.addObject();
             d.put("lease", l.id());
@@ -347,15 +369,16 @@ final class HubApi implements HttpHandler {
         }
     }
 
-    private static void drain(HttpExchange ex) {
-        try (InputStream in = ex.getRequestBody()) {
+    /** Reads and drops what is left of a refused request's body (up to 1 MiB), so that the connection stays usable. */
+    private static void drain(Request req) {
+        try (InputStream in = Content.Source.asInputStream(req)) {
             in.skip(1 << 20);
         } catch (IOException ignored) {
             // the client is gone
         }
     }
 
-    private static void respond(HttpExchange ex, Object answer) throws IOException {
+    private static void respond(Response resp, Callback callback, Object answer) {
         int status = 200;
         JsonNode json;
         if (answer instanceof ApiError e) {
@@ -367,12 +390,17 @@ final class HubApi implements HttpHandler {
         } else {
             json = (JsonNode) answer;
         }
-        byte[] bytes = JSON.writeValueAsBytes(json);
-        ex.getResponseHeaders().set("Content-Type", "application/json");
-        if (status == 401) ex.getResponseHeaders().set("WWW-Authenticate", "Bearer");
-        ex.sendResponseHeaders(status, bytes.length);
-        try (OutputStream out = ex.getResponseBody()) {
-            out.write(bytes);
+        byte[] bytes;
+        try {
+            bytes = JSON.writeValueAsBytes(json);
+        } catch (JsonProcessingException e) {
+            callback.failed(e);
+            return;
         }
+        resp.setStatus(status);
+        resp.getHeaders().put(HttpHeader.CONTENT_TYPE, "application/json");
+        if (status == 401) resp.getHeaders().put(HttpHeader.WWW_AUTHENTICATE, "Bearer");
+        resp.getHeaders().put(HttpHeader.CONTENT_LENGTH, bytes.length);
+        resp.write(true, ByteBuffer.wrap(bytes), callback); // the callback fails when the client is gone
     }
 }

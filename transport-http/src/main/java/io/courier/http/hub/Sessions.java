@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -40,9 +41,13 @@ final class Sessions {
     private final ConcurrentHashMap<String, Session> byId = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<String, Session> byMember = new ConcurrentHashMap<>();
 
-    Sessions(MemEngine engine, long timeoutMillis) {
+    private final Consumer<String> released;
+
+    /** {@code released} is told the group of every session that ends (its leases are back, its polls must end). */
+    Sessions(MemEngine engine, long timeoutMillis, Consumer<String> released) {
         this.engine = engine;
         this.timeoutMillis = timeoutMillis;
+        this.released = released;
     }
 
     /**
@@ -94,6 +99,7 @@ final class Sessions {
         byId.remove(s.id, s);
         if (s.member != null) byMember.remove(s.group + "/" + s.member, s);
         engine.unregister(s.group, s.member, s.id);
+        released.accept(s.group);
         log.info("session ended id={} group={} member={} ({}): its leases are released", s.id, s.group, s.member, why);
     }
 
