@@ -1237,11 +1237,18 @@ public abstract class ConformanceSuite {
     private void lossCheck(java.util.Collection<String> idList, Collector col, Duration timeout) throws InterruptedException {
         Set<String> ids = new HashSet<>(idList);
         Set<String> missing = col.awaitAll(ids, timeout);
-        long dups = col.seen().stream().filter(s -> ids.contains(s.id())).count() - (ids.size() - missing.size());
-        report.count(ids.size(), missing.size(), Math.max(0, dups));
+        long dups = Math.max(0, col.seen().stream().filter(s -> ids.contains(s.id())).count() - (ids.size() - missing.size()));
+        report.count(ids.size(), missing.size(), dups);
+        System.out.printf("loss check %s on %s: sent %d, lost %d, duplicates %d%n", currentTest(), fx.name(), ids.size(), missing.size(), dups);
         if (!missing.isEmpty()) {
             fail("lost " + missing.size() + " of " + ids.size() + " messages (e.g. " + missing.stream().limit(5).toList() + ")");
         }
+    }
+
+    /** The name of the clause test running this check (its method on the call stack). */
+    private static String currentTest() {
+        return StackWalker.getInstance().walk(frames -> frames.map(StackWalker.StackFrame::getMethodName)
+                .filter(m -> m.matches("c\\d+_.*")).findFirst().orElse("?"));
     }
 
     private static void awaitCount(Set<String> set, int n, Duration timeout) throws InterruptedException {
