@@ -31,8 +31,10 @@ final class PullSource {
     long expiresAtNanos;
     /** Highest stream sequence this receiver got from the consumer with deliveredCount 1. */
     private long highestFirstDelivery;
-    /** When the outstanding request is over at the latest, even if its end status was lost (nanoTime). */
-    long doneByNanos;
+    /** Reconnect count of the connection when the outstanding request was issued. */
+    private long issuedEpoch;
+    /** How long past its expiry the outstanding request is counted without end status: on the same connection, after a reconnect. */
+    private long graceNanos, reconnectGraceNanos;
 
     PullSource(Kind kind, String stream, String consumer, Destination arrivesAt, Duration serverAckWait, RedeliveryGuard guard) {
         this.kind = kind;
@@ -46,11 +48,18 @@ final class PullSource {
 
     boolean idle() { return requestToken == null; }
 
-    void started(String token, int batch, long expiresAt, long doneBy) {
+    void started(String token, int batch, long expiresAt, long epoch, long grace, long reconnectGrace) {
         requestToken = token;
         remaining = batch;
         expiresAtNanos = expiresAt;
-        doneByNanos = doneBy;
+        issuedEpoch = epoch;
+        graceNanos = grace;
+        reconnectGraceNanos = reconnectGrace;
+    }
+
+    /** When the outstanding request is over at the latest, even if its end status never comes (nanoTime). */
+    long overdueAt(long epoch) {
+        return expiresAtNanos + (epoch == issuedEpoch ? graceNanos : reconnectGraceNanos);
     }
 
     /** One message of the outstanding request arrived. */
@@ -76,8 +85,11 @@ final class PullSource {
         return false;
     }
 
-    /** Ends a request whose end status never came (lost in a disconnect). */
-    void expireIfOverdue(long now) {
-        if (requestToken != null && now - doneByNanos > 0) finished();
+    /**
+     * Ends a request whose end status never came: dropped by the server at its expiry (nats-server 2.9, see
+     * {@link NatsReceiver#EXPIRED_GRACE_NANOS}) or lost in a disconnect. {@code epoch}: the connection's reconnect count.
+     */
+    void expireIfOverdue(long now, long epoch) {
+        if (requestToken != null && now - overdueAt(epoch) > 0) finished();
     }
 }
