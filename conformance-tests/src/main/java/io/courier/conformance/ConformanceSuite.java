@@ -1281,7 +1281,7 @@ public abstract class ConformanceSuite {
         TcpProxy p = new TcpProxy(broker, fx.proxyPort());
         if (fx.urlThrough(p.address()) == null) {
             p.close();
-            notRun("the fixture cannot build a URL through a proxy");
+            notRun(fx.noProxyReason() != null ? fx.noProxyReason() : "the fixture cannot build a URL through a proxy");
         }
         perTest.add(p);
         return p;

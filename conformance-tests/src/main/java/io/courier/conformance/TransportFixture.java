@@ -31,6 +31,9 @@ public interface TransportFixture {
     /** The URL that reaches the broker through a proxy listening on {@code proxy}; null when unsupported. */
     default String urlThrough(InetSocketAddress proxy) { return null; }
 
+    /** Why {@link #urlThrough} gives no URL, for the report (the cut tests are then {@code not-run}); null: no reason known. */
+    default String noProxyReason() { return null; }
+
     /** True when {@link #restartBroker()} works. */
     default boolean canRestart() { return false; }
 

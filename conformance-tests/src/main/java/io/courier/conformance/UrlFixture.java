@@ -40,9 +40,21 @@ public class UrlFixture implements TransportFixture {
 
     @Override
     public String urlThrough(InetSocketAddress proxy) {
-        if (brokerAddress() == null || parsed.hosts().size() != 1) return null;
+        if (brokerAddress() == null || parsed.hosts().size() != 1 || noProxyReason() != null) return null;
         TransportUrl.HostPort hp = parsed.hosts().get(0);
         return url.replaceFirst(java.util.regex.Pattern.quote(hp.host() + ":" + hp.port()), "127.0.0.1:" + proxy.getPort());
+    }
+
+    /**
+     * A Kafka client asks the bootstrap address for the broker's advertised listeners and then connects to those: a
+     * proxy in front of the URL's address would carry the bootstrap only, and cutting it would cut nothing.
+     */
+    @Override
+    public String noProxyReason() {
+        return parsed.scheme().equals("kafka")
+                ? "Kafka clients connect to the broker's advertised listeners after bootstrap, around a proxy in front of the "
+                  + "URL's address: cut tests need a fixture with a proxied listener (as transport-kafka's KafkaFixture and scripts/brokers have)"
+                : null;
     }
 
     @Override public boolean canRestart() { return restartCommand != null && !restartCommand.isBlank(); }
