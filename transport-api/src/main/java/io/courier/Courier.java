@@ -1,7 +1,10 @@
 package io.courier;
 
 import io.courier.runtime.Providers;
+import io.courier.runtime.SubscriptionHost;
 import io.courier.runtime.SubscriptionRuntime;
+import io.courier.spi.Receiver;
+import io.courier.spi.ReceiverSpec;
 import io.courier.spi.Capabilities;
 import io.courier.spi.Transport;
 import io.courier.spi.TransportProvider;
@@ -41,6 +44,13 @@ public final class Courier implements AutoCloseable {
     private final Set<SubscriptionRuntime> subscriptions = ConcurrentHashMap.newKeySet();
     private final Set<CompletableFuture<Void>> pendingSends = ConcurrentHashMap.newKeySet();
     private final AtomicBoolean closed = new AtomicBoolean();
+    /** Set once the subscriptions are closed: dead letters of handlers finishing in their close grace still go out. */
+    private volatile boolean sendsClosed;
+    private final SubscriptionHost host = new SubscriptionHost() {
+        @Override public String transportName() { return url.scheme(); }
+        @Override public Receiver openReceiver(ReceiverSpec spec) { return transport.openReceiver(spec); }
+        @Override public CompletableFuture<Void> send(Message message) { return Courier.this.send(message); }
+    };
 
     private Courier(Transport transport, TransportUrl url) {
         this.transport = transport;
@@ -94,7 +104,7 @@ public final class Courier implements AutoCloseable {
      * fail at once with {@link PayloadTooLargeException} and nothing of the batch is sent.
      */
     public CompletableFuture<Void> send(List<Message> batch) {
-        if (closed.get()) return CompletableFuture.failedFuture(new CourierException("this Courier is closed: connect again to send"));
+        if (sendsClosed) return CompletableFuture.failedFuture(new CourierException("this Courier is closed: connect again to send"));
         if (batch.isEmpty()) return CompletableFuture.completedFuture(null);
         long limit = transport.capabilities().maxPayloadBytes();
         for (Message m : batch) {
@@ -123,12 +133,25 @@ public final class Courier implements AutoCloseable {
         return size;
     }
 
-    /** Starts a subscription: the runtime fetches, runs {@code handler} and settles (see {@link Handler}). */
+    /**
+     * Starts a subscription: the runtime fetches, runs {@code handler} and settles (see {@link Handler}). Blocks until
+     * the transport has opened the subscription's receiver on the broker (destinations created on demand). Throws
+     * {@link TransportUnavailableException} when the broker cannot be reached, {@link AuthenticationException} on
+     * refused credentials, {@link CourierException} for another refusal of the broker or when this Courier is
+     * closed; a failed subscription leaves nothing registered or running.
+     */
     public Subscription subscribe(SubscriptionOptions options, Handler handler) {
         if (closed.get()) throw new CourierException("this Courier is closed: connect again to subscribe");
-        SubscriptionRuntime s = new SubscriptionRuntime(this, options, handler, subscriptions::remove);
+        SubscriptionRuntime s = new SubscriptionRuntime(host, options, handler, subscriptions::remove);
         subscriptions.add(s);
-        s.start();
+        try {
+            if (closed.get()) throw new CourierException("this Courier is closed: connect again to subscribe");
+            s.start();
+        } catch (RuntimeException e) {
+            s.close(Duration.ZERO);
+            subscriptions.remove(s);
+            throw e;
+        }
         return s;
     }
 
@@ -144,6 +167,7 @@ public final class Courier implements AutoCloseable {
         for (Thread t : closers) {
             try { t.join(); } catch (InterruptedException e) { Thread.currentThread().interrupt(); }
         }
+        sendsClosed = true;
         try {
             CompletableFuture.allOf(pendingSends.toArray(CompletableFuture[]::new)).get(30, TimeUnit.SECONDS);
         } catch (Exception e) {

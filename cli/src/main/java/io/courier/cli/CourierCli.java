@@ -2,6 +2,7 @@ package io.courier.cli;
 
 import io.courier.CourierException;
 import io.courier.InvalidUrlException;
+import io.courier.TransportUnavailableException;
 import io.courier.UnknownSchemeException;
 import java.io.PrintStream;
 import java.io.PrintWriter;
@@ -90,6 +91,10 @@ public final class CourierCli implements Runnable {
     /** One line: Courier's messages already name the problem and the fix; anything else gets its type. */
     static String messageOf(Throwable e, boolean verbose) {
         String m = e.getMessage() == null ? null : e.getMessage().replace('\n', ' ');
+        if (e instanceof TransportUnavailableException) {
+            // the library names the broker and the problem; how to start one locally is the CLI's to say
+            return (m == null ? e.getClass().getSimpleName() : m) + " (in a Courier checkout, local brokers start with: scripts/brokers up)";
+        }
         if (e instanceof CourierException || e instanceof IllegalArgumentException) {
             return m == null ? e.getClass().getSimpleName() : m;
         }

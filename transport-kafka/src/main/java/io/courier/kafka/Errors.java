@@ -47,8 +47,7 @@ final class Errors {
         }
         if (t instanceof TimeoutException || t instanceof RetriableException) {
             return new TransportUnavailableException(what + " failed: " + where + " did not answer in time ("
-                    + t.getClass().getSimpleName() + ": " + t.getMessage() + "); is the broker running and reachable? "
-                    + "Locally: scripts/brokers up kafka", t);
+                    + t.getClass().getSimpleName() + ": " + t.getMessage() + "); is the broker running and reachable?", t);
         }
         return new CourierException(what + " failed at " + where + ": " + t, t);
     }

@@ -92,7 +92,7 @@ final class KafkaTransport implements Transport {
             admin.close(Duration.ZERO);
             throw new io.courier.TransportUnavailableException("Kafka at " + s.bootstrap + " did not answer within "
                     + s.connectTimeout.toMillis() + " ms (connect-timeout" + (s.sasl() ? "; with SASL, a listener without SASL also looks like this" : "")
-                    + "): is the broker running and reachable? Locally: scripts/brokers up kafka");
+                    + "): is the broker running and reachable?");
         } catch (InterruptedException e) {
             admin.close(Duration.ZERO);
             Thread.currentThread().interrupt();

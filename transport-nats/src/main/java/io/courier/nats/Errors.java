@@ -12,7 +12,7 @@ import java.util.concurrent.TimeoutException;
 
 /** Maps jnats exceptions onto Courier's typed errors (C14), naming the problem and the fix, never a secret. */
 final class Errors {
-    static final String HOW_TO_START = "is nats-server running with JetStream (-js)? Locally: scripts/brokers up nats";
+    static final String HOW_TO_START = "is nats-server running with JetStream (-js)?";
 
     private Errors() {}
 

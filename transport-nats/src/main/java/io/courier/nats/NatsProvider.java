@@ -8,14 +8,14 @@ import java.util.List;
 import java.util.Set;
 
 /**
- * The {@code nats://host:4222[,host:4222][?parameter=value…]} transport provider (and {@code tls://…} for TLS),
+ * The {@code nats://host:4222[,host:4222][?parameter=value…]} transport provider (and {@code nats+tls://…} for TLS; the generic {@code tls://} is not claimed),
  * on NATS JetStream with jnats. {@code user:password@} or {@code token@} in the URL authenticates. Every parameter
  * is listed in {@link #parameters()}.
  */
 public final class NatsProvider implements TransportProvider {
 
     @Override
-    public Set<String> schemes() { return Set.of("nats", "tls"); }
+    public Set<String> schemes() { return Set.of("nats", "nats+tls"); }
 
     @Override
     public String artifact() { return "io.courier:transport-nats"; }

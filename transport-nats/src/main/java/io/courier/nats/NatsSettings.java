@@ -60,9 +60,9 @@ final class NatsSettings {
         this.maxAge = url.durationParam(MAX_AGE.name());
     }
 
-    /** {@code nats://host:port} (or {@code tls://…}) for each host, without credentials. */
+    /** {@code nats://host:port} (or {@code tls://…} for {@code nats+tls://}) for each host, without credentials. */
     String[] serverUrls() {
-        String scheme = url.scheme().equals("tls") ? "tls" : "nats";
+        String scheme = url.scheme().equals("nats+tls") ? "tls" : "nats";
         return url.hosts().stream().map(h -> scheme + "://" + h.host() + ":" + (h.port() < 0 ? 4222 : h.port())).toArray(String[]::new);
     }
 

@@ -71,7 +71,7 @@ final class Errors {
         String reason = closeReason(t);
         return new TransportUnavailableException(what + " failed: " + s.where() + " is not reachable ("
                 + (reason != null ? reason : t.getClass().getSimpleName() + (t.getMessage() == null ? "" : ": " + t.getMessage()))
-                + "); is the broker running and reachable? Locally: scripts/brokers up rabbitmq", t);
+                + "); is the broker running and reachable?", t);
     }
 
     /** A refused queue or exchange declaration. */

@@ -105,7 +105,7 @@ final class RabbitTransport implements Transport {
         return CompletableFuture.supplyAsync(() -> awaitOpen(publishConnection, settings.sendTimeout), Thread::startVirtualThread)
                 .thenCompose(open -> open ? sendNow(batch) : CompletableFuture.failedFuture(new TransportUnavailableException(
                         "sending " + batch.size() + " message(s) failed: " + settings.where() + " stayed unreachable for send-timeout="
-                                + settings.sendTimeout + "; is the broker running? Locally: scripts/brokers up rabbitmq")));
+                                + settings.sendTimeout + "; is the broker running?")));
     }
 
     /** Waits until {@code c} is open (recovered) or {@code max} passed or the transport closed; whether it is open. */

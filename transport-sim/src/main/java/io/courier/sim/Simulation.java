@@ -7,7 +7,7 @@ import io.courier.Message;
 import io.courier.NonRetryableException;
 import io.courier.RetryPolicy;
 import io.courier.mem.MemEngine;
-import io.courier.runtime.SubscriptionRuntime;
+import io.courier.runtime.SettlementPolicy;
 import io.courier.sim.Trace.Kind;
 import java.time.Clock;
 import java.time.Duration;
@@ -28,11 +28,11 @@ import java.util.random.RandomGenerator;
  * r.trace().sha256();                          // same seed + same program -> same hash
  * }</pre>
  * Messages live in a {@link MemEngine} (the reference engine) whose clock is the simulation's virtual clock. The
- * simulation itself plays the part of the {@link SubscriptionRuntime}: it leases deliveries to its members, hands
- * them to the handler one at a time in an order the seeded generator picks, and applies the same policy as the
- * runtime: ack on return, {@link RetryPolicy#delayAfter(int, RandomGenerator)} on failure, dead-letter after
- * {@code maxAttempts} or on {@link NonRetryableException} with {@link SubscriptionRuntime#deadLetterOf} (same
- * headers). When nothing is ready it jumps virtual time to the next event (a delay, a backoff, a lease end), so an
+ * simulation itself plays the part of the runtime's fetch loop and workers: it leases deliveries to its members,
+ * hands them to the handler one at a time in an order the seeded generator picks, and settles each by the very
+ * {@link SettlementPolicy} the runtime uses (ack on return, retry with the {@link RetryPolicy}'s delay drawn from the
+ * seeded generator, dead letter after {@code maxAttempts} or on {@link NonRetryableException}, same headers).
+ * When nothing is ready it jumps virtual time to the next event (a delay, a backoff, a lease end), so an
  * hour of timeouts runs in microseconds.
  *
  * <p>Every decision comes from one {@link SplittableRandom} seeded with {@link Faults#seed()}, and nothing else
@@ -211,12 +211,10 @@ public final class Simulation {
     private void handle(InTransit t, Handler handler) {
         MemEngine.Delivered d = t.delivered;
         Member m = t.member;
-        int max = retry.maxAttempts();
         SimDelivery sd = new SimDelivery(d, m);
-        if (d.attempt() > max) {
-            // as the runtime does: a delivery past the limit is dead-lettered unhandled (C15)
-            deadLetter(sd, "delivered " + d.attempt() + " times, more than maxAttempts=" + max
-                    + " (earlier attempts were not settled: lease expired or consumer lost)");
+        SettlementPolicy.DeadLetter past = SettlementPolicy.onArrival(d.attempt(), retry);
+        if (past != null) {
+            deadLetter(sd, past.reason()); // as the runtime does: past the limit, dead-lettered unhandled (C15)
             return;
         }
         trace.add(elapsed(), d.attempt() > 1 ? Kind.REDELIVER : Kind.DELIVER, m.name, d.message().id(), d.attempt(), null);
@@ -240,18 +238,10 @@ public final class Simulation {
             restart(m);
             return;
         }
-        if (failure instanceof NonRetryableException) deadLetter(sd, "not retryable: " + describe(failure));
-        else if (failure != null) fail(sd, failure);
-        else ack(sd);
-    }
-
-    private void fail(SimDelivery sd, Throwable failure) {
-        int attempt = sd.attempt();
-        int max = retry.maxAttempts();
-        if (attempt >= max) {
-            deadLetter(sd, "failed " + attempt + " of maxAttempts=" + max + ": " + describe(failure));
-        } else {
-            nack(sd, retry.delayAfter(attempt, random), describe(failure));
+        switch (SettlementPolicy.afterHandler(d.attempt(), failure, retry, random)) {
+            case SettlementPolicy.Ack a -> ack(sd);
+            case SettlementPolicy.DeadLetter dl -> deadLetter(sd, dl.reason());
+            case SettlementPolicy.Retry r -> nack(sd, r.delay(), r.reason());
         }
     }
 
@@ -276,7 +266,7 @@ public final class Simulation {
 
     private boolean deadLetter(SimDelivery sd, String reason) {
         if (!sd.settle()) return false;
-        Message dead = SubscriptionRuntime.deadLetterOf(sd.message(), deadLetterGroup, reason, sd.attempt());
+        Message dead = SettlementPolicy.deadLetterOf(sd.message(), deadLetterGroup, reason, sd.attempt());
         engine.send(List.of(dead));
         deadLetters.add(dead);
         engine.ack(sd.delivered);
@@ -297,9 +287,6 @@ public final class Simulation {
 
     private long elapsed() { return now - EPOCH.toEpochMilli(); }
 
-    private static String describe(Throwable t) {
-        return t.getClass().getName() + (t.getMessage() == null ? "" : ": " + t.getMessage());
-    }
 
     // ------------------------------------------------------------------ outputs
 

@@ -71,7 +71,7 @@ final class SqsSettings {
 
     /** How to make it reachable, for messages. */
     String hint() {
-        return endpoint != null && endpoint.getHost().equals("127.0.0.1") ? "is it running? Locally: scripts/brokers up elasticmq"
+        return endpoint != null && endpoint.getHost().equals("127.0.0.1") ? "is it running?"
                 : "is the endpoint right and reachable?";
     }
 

@@ -153,10 +153,11 @@ public final class CourierHub implements AutoCloseable {
     /** Stops listening, ends every session and closes the journal. Accepted messages stay in the journal. */
     @Override
     public void close() {
+        int port = port(); // the connector answers -2 once stopped
         stopQuietly(jetty);
         reaper.shutdownNow();
         executor.shutdownNow();
         queues.close();
-        log.info("hub on port {} stopped", port());
+        log.info("hub on port {} stopped", port);
     }
 }

@@ -2,7 +2,7 @@ package io.courier.http.hub;
 
 import io.courier.Message;
 import io.courier.mem.MemEngine;
-import io.courier.runtime.SubscriptionRuntime;
+import io.courier.runtime.SettlementPolicy;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -338,7 +338,7 @@ final class DurableQueues implements AutoCloseable {
     CompletableFuture<Boolean> deadLetter(MemEngine.Delivered d, String reason) {
         Accepted a = d == null ? null : leased.get(d.seq());
         if (a == null || !engine.extend(d, 60_000)) return CompletableFuture.completedFuture(false);
-        Message dead = SubscriptionRuntime.deadLetterOf(a.message, a.message.destination().deadLetterGroup(), reason, a.deliveries);
+        Message dead = SettlementPolicy.deadLetterOf(a.message, a.message.destination().deadLetterGroup(), reason, a.deliveries);
         return send(List.of(dead)).thenCompose(v -> ack(List.of(d))).thenApply(n -> n > 0);
     }
 

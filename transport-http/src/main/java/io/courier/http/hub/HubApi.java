@@ -306,19 +306,23 @@ final class HubApi extends Handler.Abstract {
         List<MemEngine.Delivered> nackLeases = leases(nacks, "nack");
         List<MemEngine.Delivered> extendLeases = leases(extends_, "extend");
         List<MemEngine.Delivered> deadLeases = leases(deads, "deadLetter");
-        for (int i = 0; i < nackLeases.size(); i++) {
-            long delay = Fields.number(nacks.get(i), "delayMs", "nack[" + i + "].delayMs", 0, 0, 365L * 24 * 3600 * 1000);
-            nacked += queues.nack(nackLeases.get(i), delay);
+        long[] delays = new long[nackLeases.size()], extensions = new long[extendLeases.size()];
+        for (int i = 0; i < delays.length; i++) {
+            delays[i] = Fields.number(nacks.get(i), "delayMs", "nack[" + i + "].delayMs", 0, 0, 365L * 24 * 3600 * 1000);
         }
-        for (int i = 0; i < extendLeases.size(); i++) {
-            long ms = Fields.number(extends_.get(i), "ms", "extend[" + i + "].ms", 30_000, 1, 24L * 3600 * 1000);
-            extended += queues.extend(extendLeases.get(i), ms);
+        for (int i = 0; i < extensions.length; i++) {
+            extensions[i] = Fields.number(extends_.get(i), "ms", "extend[" + i + "].ms", 30_000, 1, 24L * 3600 * 1000);
         }
+        String[] reasons = new String[deadLeases.size()];
+        for (int i = 0; i < reasons.length; i++) {
+            String reason = Fields.string(deads.get(i), "reason", "deadLetter[" + i + "].reason", false);
+            reasons[i] = reason == null ? "dead-lettered by the worker" : reason;
+        }
+        // the request is valid: apply it
+        for (int i = 0; i < delays.length; i++) nacked += queues.nack(nackLeases.get(i), delays[i]);
+        for (int i = 0; i < extensions.length; i++) extended += queues.extend(extendLeases.get(i), extensions[i]);
         List<CompletableFuture<Boolean>> deadDone = new ArrayList<>();
-        for (int i = 0; i < deadLeases.size(); i++) {
-            String reason = deads.get(i).isObject() ? Fields.string(deads.get(i), "reason", "deadLetter[" + i + "].reason", false) : null;
-            deadDone.add(queues.deadLetter(deadLeases.get(i), reason == null ? "dead-lettered by the worker" : reason));
-        }
+        for (int i = 0; i < reasons.length; i++) deadDone.add(queues.deadLetter(deadLeases.get(i), reasons[i]));
         int acked = await(queues.ack(acks));
         for (CompletableFuture<Boolean> f : deadDone) if (Boolean.TRUE.equals(await(f))) dead++;
         ObjectNode o = JSON.createObjectNode();

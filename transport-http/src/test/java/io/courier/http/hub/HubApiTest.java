@@ -145,6 +145,22 @@ class HubApiTest {
     }
 
     @Test
+    void aSettleWithOneBadEntryIsRefusedWholeAndChangesNothing() throws Exception {
+        String g = group();
+        post("/v1/send", "{\"messages\":[{\"destination\":\"any@" + g + "\",\"id\":\"x\"}]}");
+        Answer got = post("/v1/receive", "{\"session\":\"" + UUID.randomUUID() + "\",\"group\":\"" + g + "\",\"waitMs\":1000,\"leaseMs\":600000}");
+        String lease = got.body.get("deliveries").get(0).get("lease").asText();
+        // a valid nack, then an extend whose ms is out of range: before the fix the nack was applied, then 400
+        Answer bad = post("/v1/settle", "{\"nack\":[{\"lease\":\"" + lease + "\"}],\"extend\":[{\"lease\":\"" + lease + "\",\"ms\":0}]}");
+        assertEquals(400, bad.status, bad.body.toString());
+        assertTrue(bad.body.toString().contains("extend[0].ms"), bad.body.toString());
+        Answer again = post("/v1/receive", "{\"session\":\"" + UUID.randomUUID() + "\",\"group\":\"" + g + "\",\"waitMs\":300}");
+        assertEquals(0, again.body.get("deliveries").size(), "the refused request must not have nacked the lease");
+        Answer ok = post("/v1/settle", "{\"ack\":[\"" + lease + "\"]}");
+        assertEquals(1, ok.body.get("acked").asInt(), ok.body.toString());
+    }
+
+    @Test
     void aReconnectingMemberReplacesItsOldSessionAndTakesItsLeases() throws Exception {
         String g = group();
         post("/v1/send", "{\"messages\":[{\"destination\":\"uni@" + g + "/w1\",\"id\":\"x\"}]}");

@@ -1,0 +1,21 @@
+package io.courier.runtime;
+
+import io.courier.Message;
+import io.courier.spi.Receiver;
+import io.courier.spi.ReceiverSpec;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * What a subscription needs from the facade: open a receiver, send (dead letters), and a name for the logs. The
+ * facade implements it; tests pass a fake.
+ */
+public interface SubscriptionHost {
+    /** The transport's scheme, for logs. */
+    String transportName();
+
+    /** Opens the receiver of a subscription; may block on the broker and throw its typed errors. */
+    Receiver openReceiver(ReceiverSpec spec);
+
+    /** Sends with the facade's checks; completes when durably accepted. */
+    CompletableFuture<Void> send(Message message);
+}
