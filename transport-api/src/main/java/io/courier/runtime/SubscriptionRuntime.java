@@ -132,17 +132,20 @@ public final class SubscriptionRuntime implements Subscription {
             d.thread = Thread.currentThread();
             d.handlerState.set(RuntimeDelivery.RUNNING);
             putMdc(d.message());
-            Throwable failure = null;
             try {
-                handler.handle(d);
-            } catch (Throwable t) {
-                failure = t;
+                Throwable failure = null;
+                try {
+                    handler.handle(d);
+                } catch (Throwable t) {
+                    failure = t;
+                }
+                // still on the handler's thread: its ack is queued for the burst, not flushed at once
+                if (!d.isSettled()) {
+                    settler.apply(d, SettlementPolicy.afterHandler(d.attempt(), failure, options.retry(), ThreadLocalRandom.current()));
+                }
             } finally {
                 d.handlerFinished();
                 if (Thread.currentThread().isInterrupted()) Thread.interrupted(); // not for the next delivery
-            }
-            if (!d.isSettled()) {
-                settler.apply(d, SettlementPolicy.afterHandler(d.attempt(), failure, options.retry(), ThreadLocalRandom.current()));
             }
         } finally {
             MDC.clear();

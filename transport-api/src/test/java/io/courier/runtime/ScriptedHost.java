@@ -8,7 +8,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 
 /** A fake {@link SubscriptionHost}: one {@link ScriptedReceiver}; sends are recorded and succeed. */
-final class ScriptedHost implements SubscriptionHost {
+class ScriptedHost implements SubscriptionHost {
     final ScriptedReceiver receiver = new ScriptedReceiver();
     final List<Message> sent = new CopyOnWriteArrayList<>();
 

@@ -12,7 +12,7 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 
 /** A fake {@link Receiver} (public for the facade's tests): hands out what a test scripted and records every settlement. No broker. */
-public final class ScriptedReceiver implements Receiver {
+public class ScriptedReceiver implements Receiver {
     public record Delivered(Message message, int attempt) implements Received {}
 
     public final LinkedBlockingQueue<Received> script = new LinkedBlockingQueue<>();
