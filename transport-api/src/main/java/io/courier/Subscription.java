@@ -10,6 +10,12 @@ public interface Subscription extends AutoCloseable {
     /** Resumes fetching after {@link #pause()}. */
     void resume();
 
+    /**
+     * Waits until the subscription really consumes (its consumer registered with the broker, Kafka partitions
+     * assigned), so that a test or a deployment check need not sleep; false if {@code timeout} passed first.
+     */
+    boolean awaitReady(Duration timeout) throws InterruptedException;
+
     /** Deliveries fetched and not yet settled. */
     int inFlight();
 

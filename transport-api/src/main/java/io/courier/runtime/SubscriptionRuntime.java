@@ -6,6 +6,7 @@ import io.courier.Subscription;
 import io.courier.SubscriptionOptions;
 import io.courier.runtime.SettlementPolicy.DeadLetter;
 import io.courier.spi.Received;
+import io.courier.spi.Receiver;
 import io.courier.spi.ReceiverSpec;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -49,6 +50,7 @@ public final class SubscriptionRuntime implements Subscription {
     private final AtomicBoolean closed = new AtomicBoolean();
     private volatile boolean closing;
     private volatile boolean paused;
+    private Receiver receiver;
     private Settler settler;
     private FetchLoop fetchLoop;
     private Thread fetcher;
@@ -64,7 +66,7 @@ public final class SubscriptionRuntime implements Subscription {
 
     /** Opens the receiver (blocking on the broker; its typed errors propagate) and starts fetching. */
     public void start() {
-        var receiver = host.openReceiver(new ReceiverSpec(options.group(), options.member(), options.prefetch(), options.ackDeadline()));
+        receiver = host.openReceiver(new ReceiverSpec(options.group(), options.member(), options.prefetch(), options.ackDeadline()));
         settler = new Settler(host, options, receiver, this::wake, where);
         for (int i = 0; i < options.concurrency(); i++) {
             workers.add(Thread.ofVirtual().name("courier-handler-" + options.group() + "-" + i).start(this::workLoop));
@@ -186,6 +188,11 @@ public final class SubscriptionRuntime implements Subscription {
     public void resume() {
         paused = false;
         wake();
+    }
+
+    @Override
+    public boolean awaitReady(Duration timeout) throws InterruptedException {
+        return settler != null && !closing && receiver.awaitReady(timeout);
     }
 
     @Override

@@ -56,6 +56,13 @@ public interface Receiver extends AutoCloseable {
      */
     void extendLease(List<? extends Received> deliveries, Duration extension);
 
+    /**
+     * Waits until this receiver really consumes: the broker has registered it and given it its share of the group
+     * (Kafka: partitions assigned; a broker that registers a consumer when it is created is ready at once, the
+     * default). Returns false when {@code timeout} passed first. Must not consume messages itself.
+     */
+    default boolean awaitReady(Duration timeout) throws InterruptedException { return true; }
+
     /** Stops receiving; unsettled deliveries are released for redelivery (C13). Idempotent. */
     @Override
     void close();

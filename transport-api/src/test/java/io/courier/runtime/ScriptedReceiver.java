@@ -26,6 +26,8 @@ public class ScriptedReceiver implements Receiver {
     /** While set, nack blocks until it opens (a slow broker call). */
     public volatile CountDownLatch nackGate;
     public volatile boolean closed;
+    /** Until it opens, the receiver is not ready (like a Kafka consumer before its partitions are assigned). */
+    public volatile CountDownLatch readyGate = new CountDownLatch(0);
 
     public Received offer(Message m, int attempt) {
         Received r = new Delivered(m, attempt);
@@ -61,6 +63,10 @@ public class ScriptedReceiver implements Receiver {
     public void extendLease(List<? extends Received> deliveries, Duration extension) {
         extended.addAll(deliveries);
         extendedOnce.countDown();
+    }
+
+    @Override public boolean awaitReady(Duration timeout) throws InterruptedException {
+        return readyGate.await(timeout.toMillis(), TimeUnit.MILLISECONDS);
     }
 
     @Override public void close() { closed = true; }

@@ -90,6 +90,17 @@ class SubscriptionRuntimeTest {
     }
 
     @Test
+    void awaitReadyWaitsForTheReceiverToConsume() throws Exception {
+        CountDownLatch assigned = new CountDownLatch(1);
+        receiver.readyGate = assigned;
+        try (Subscription s = start(SubscriptionOptions.group("g"), d -> {})) {
+            assertEquals(false, s.awaitReady(Duration.ofMillis(50)));
+            assigned.countDown();
+            assertTrue(s.awaitReady(Duration.ofSeconds(1)));
+        }
+    }
+
+    @Test
     void c16_aHandlerPastMaxHandlingTimeFailsByTheRetryPathAndIsInterrupted() throws Exception {
         receiver.offer(m("slow", null), 1);
         CountDownLatch interrupted = new CountDownLatch(1);
