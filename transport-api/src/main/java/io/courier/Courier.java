@@ -1,6 +1,6 @@
 package io.courier;
 
-import io.courier.runtime.Providers;
+import io.courier.spi.Providers;
 import io.courier.runtime.SubscriptionHost;
 import io.courier.runtime.SubscriptionRuntime;
 import io.courier.spi.Receiver;

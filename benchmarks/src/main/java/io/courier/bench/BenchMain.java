@@ -1,7 +1,7 @@
 package io.courier.bench;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.courier.runtime.Providers;
+import io.courier.spi.Providers;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;

@@ -1,6 +1,6 @@
 package io.courier.cli;
 
-import io.courier.runtime.Providers;
+import io.courier.spi.Providers;
 import io.courier.spi.TransportProvider;
 import io.courier.spi.TransportUrl;
 

@@ -1,4 +1,4 @@
-package io.courier.runtime;
+package io.courier.spi;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -7,10 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.courier.Courier;
 import io.courier.CourierException;
 import io.courier.UnknownSchemeException;
-import io.courier.spi.Parameter;
-import io.courier.spi.Transport;
-import io.courier.spi.TransportProvider;
-import io.courier.spi.TransportUrl;
 import java.util.List;
 import java.util.Set;
 import org.junit.jupiter.api.Test;

@@ -1,8 +1,7 @@
-package io.courier.runtime;
+package io.courier.spi;
 
 import io.courier.CourierException;
 import io.courier.UnknownSchemeException;
-import io.courier.spi.TransportProvider;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;

@@ -1,0 +1,16 @@
+/**
+ * Courier's API: the facade ({@code io.courier}) that servers and workers program against, and the SPI
+ * ({@code io.courier.spi}) that adapters implement. The shared runtime ({@code io.courier.runtime}) and the reference
+ * engine ({@code io.courier.mem}) are internal: exported only to Courier's own modules that build on them.
+ */
+module io.courier {
+    requires transitive org.slf4j;
+
+    exports io.courier;
+    exports io.courier.spi;
+    exports io.courier.mem to io.courier.http, io.courier.sim, io.courier.conformance;
+    exports io.courier.runtime to io.courier.http, io.courier.sim;
+
+    uses io.courier.spi.TransportProvider;
+    provides io.courier.spi.TransportProvider with io.courier.mem.MemProvider;
+}
