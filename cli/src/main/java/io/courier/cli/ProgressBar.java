@@ -10,8 +10,9 @@ import java.util.function.IntSupplier;
 
 /**
  * A one-line progress bar on stderr, {@code \r[#####-----] 523/1000}, redrawn every 100 ms. While it runs,
- * {@link System#err} is wrapped so that anything else written there (a log line) starts on a fresh line instead of
- * being glued to the bar; the bar is redrawn on the next tick.
+ * {@link System#err} is wrapped so that anything else written there (a log line) first erases the bar's line and
+ * takes its place; the bar is redrawn below it on the next tick. Log lines and the bar never share a line, and no
+ * stale bar is left between log lines: only the last line on screen is the bar.
  */
 final class ProgressBar implements AutoCloseable {
     private static final int WIDTH = 30;
@@ -26,6 +27,7 @@ final class ProgressBar implements AutoCloseable {
     });
     private final PrintStream previousErr = System.err;
     private boolean lineOpen;
+    private int drawnLength;
     /** Someone else wrote part of a line to stderr: do not draw into it. */
     private boolean othersMidLine;
 
@@ -46,14 +48,25 @@ final class ProgressBar implements AutoCloseable {
         if (othersMidLine) return;
         int n = Math.min(done.getAsInt(), total);
         int filled = total == 0 ? WIDTH : (int) ((long) n * WIDTH / total);
-        raw.print("\r[" + "#".repeat(filled) + "-".repeat(WIDTH - filled) + "] " + n + "/" + total);
+        String line = "[" + "#".repeat(filled) + "-".repeat(WIDTH - filled) + "] " + n + "/" + total;
+        raw.print("\r" + line);
         raw.flush();
+        drawnLength = line.length();
         lineOpen = true;
     }
 
+    /** Ends the bar's line for good (at close). */
     private synchronized void breakLine() {
         if (lineOpen) {
             raw.println();
+            lineOpen = false;
+        }
+    }
+
+    /** Erases the bar's line so that another writer's line takes its place (redrawn on the next tick). */
+    private synchronized void eraseLine() {
+        if (lineOpen) {
+            raw.print("\r" + " ".repeat(drawnLength) + "\r");
             lineOpen = false;
         }
     }
@@ -68,12 +81,12 @@ final class ProgressBar implements AutoCloseable {
         System.setErr(previousErr);
     }
 
-    /** Forwards to the raw stream, first ending an open progress line. */
+    /** Forwards to the raw stream, first erasing an open progress line. */
     private final class LineBreakingStream extends OutputStream {
         @Override
         public void write(int b) throws IOException {
             synchronized (ProgressBar.this) {
-                breakLine();
+                eraseLine();
                 raw.write(b);
                 othersMidLine = b != '\n';
             }
@@ -82,7 +95,7 @@ final class ProgressBar implements AutoCloseable {
         @Override
         public void write(byte[] b, int off, int len) throws IOException {
             synchronized (ProgressBar.this) {
-                breakLine();
+                eraseLine();
                 raw.write(b, off, len);
                 if (len > 0) othersMidLine = b[off + len - 1] != '\n';
             }

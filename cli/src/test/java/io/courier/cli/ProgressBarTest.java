@@ -10,7 +10,7 @@ import org.junit.jupiter.api.Test;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** The demo's progress bar and log lines on one stderr: a log line never lands inside the bar's line. */
+/** The demo's progress bar and log lines on one stderr: a log line takes the bar's place, never shares its line. */
 class ProgressBarTest {
     @Test
     void aLogLineWrittenWhileTheBarRunsStartsOnItsOwnLine() throws Exception {
@@ -36,8 +36,14 @@ class ProgressBarTest {
         String logLine = null;
         for (String line : out.split("\n")) if (line.contains("dead-lettered messageId=m-1")) logLine = line;
         assertTrue(logLine != null, out);
-        assertTrue(!logLine.contains("/10") && !logLine.contains("---") && !logLine.contains("\r"),
+        String shown = logLine.substring(logLine.lastIndexOf('\r') + 1); // what a terminal keeps of the line
+        assertTrue(!shown.contains("/10") && !shown.contains("---"),
                 "the log line and the bar share a line: " + out);
+        String[] lines = out.split("\n");
+        for (int i = 0; i < lines.length - 1; i++) {
+            String kept = lines[i].substring(lines[i].lastIndexOf('\r') + 1);
+            assertTrue(!kept.contains("/10"), "a stale bar is left above the log line: " + out);
+        }
         assertTrue(out.endsWith("10/10" + System.lineSeparator()), out);
     }
 }
