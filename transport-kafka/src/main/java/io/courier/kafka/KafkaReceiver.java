@@ -143,6 +143,16 @@ final class KafkaReceiver implements Receiver {
         for (Received r : deliveries) if (r instanceof KafkaDelivery d) d.owner.extend(d, extension);
     }
 
+    /** Ready once every poller's consumer has been assigned its partitions. */
+    @Override
+    public boolean awaitReady(Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        for (QueuePoller p : pollers) {
+            if (!p.awaitAssigned(Duration.ofNanos(Math.max(0, deadline - System.nanoTime())))) return false;
+        }
+        return true;
+    }
+
     @Override
     public void close() {
         if (!closed.compareAndSet(false, true)) return;

@@ -58,6 +58,8 @@ final class QueuePoller implements ConsumerRebalanceListener {
     private final List<String> topics;
     private final boolean leavesWhenStalled;
     private final long stallTimeoutMs;
+    /** Open once the group coordinator has assigned this consumer its partitions for the first time. */
+    private final java.util.concurrent.CountDownLatch assigned = new java.util.concurrent.CountDownLatch(1);
     private boolean subscribed = true;
     private boolean leavingStalled;
     private long receiveCallsAtLeave;
@@ -83,6 +85,11 @@ final class QueuePoller implements ConsumerRebalanceListener {
     }
 
     void start() { thread.start(); }
+
+    /** Waits until the consumer has been assigned its partitions (it really consumes); false past the timeout. */
+    boolean awaitAssigned(Duration timeout) throws InterruptedException {
+        return assigned.await(timeout.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+    }
 
     // ------------------------------------------------------------------ settlement (any thread)
 
@@ -379,6 +386,7 @@ final class QueuePoller implements ConsumerRebalanceListener {
             partitions.put(tp, ps);
         }
         log.info("partitions assigned transport=kafka group={} partitions={} (of this consumer: {})", name, assigned, partitions.keySet().size());
+        this.assigned.countDown();
     }
 
     @Override
