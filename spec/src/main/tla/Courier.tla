@@ -22,7 +22,8 @@ CONSTANTS
     Key,          \* Key[m]: ordering key of m, or NoKey
     Dest,         \* Dest[m]: "any" or the member of a sticky any@group/member message
     NoKey,
-    Flaw          \* "none" | "expiry-uncounted" | "stale-ack" | "key-early"
+    Flaw,         \* "none" | "expiry-uncounted" | "stale-ack" | "key-early"
+    DeadLetterChecksLease \* FALSE: as implemented (copy sent, then the ack); TRUE: the proposed fix
 
 Msgs == 1..N
 NoLease == [mem |-> "none", tok |-> 0]
@@ -164,13 +165,15 @@ Mature(m) ==
     /\ UNCHANGED <<sent, state, attempts, tok, lease, epoch, inflight, handled, dlq, up, closing, faults>>
 
 (* SubscriptionRuntime.deadLetter: the copy (payload and headers intact, C7) is sent first, then the       *)
-(* delivery is acked (same acceptance rule as Ack: a stale one leaves the message where it is).           *)
+(* delivery is acked (same acceptance rule as Ack: a stale one leaves the message where it is). With      *)
+(* DeadLetterChecksLease (the fix), a stale delivery sends no copy: it is dropped like a stale ack.       *)
 DeadLetter(d) ==
     /\ d \in inflight
     /\ \/ d.phase = "fail" /\ d.att >= MaxAttempts
        \/ d.phase = "new" /\ d.att > MaxAttempts
     /\ inflight' = inflight \ {d}
-    /\ dlq' = dlq \cup {[msg |-> d.msg, payload |-> Payload(d.msg), headers |-> Headers(d.msg), attempts |-> d.att]}
+    /\ dlq' = IF DeadLetterChecksLease /\ ~AckAccepted(d) THEN dlq
+             ELSE dlq \cup {[msg |-> d.msg, payload |-> Payload(d.msg), headers |-> Headers(d.msg), attempts |-> d.att]}
     /\ IF AckAccepted(d)
        THEN /\ state' = [state EXCEPT ![d.msg] = "dead"]
             /\ lease' = [lease EXCEPT ![d.msg] = NoLease]
@@ -285,6 +288,13 @@ AttemptsBounded == \A m \in Msgs : handled[m] <= MaxAttempts
 (* C7: a dead letter keeps payload and headers (and says how many attempts it had). *)
 DeadLetterIntact ==
     \A c \in dlq : c.payload = Payload(c.msg) /\ c.headers = Headers(c.msg) /\ c.attempts >= 1
+
+(* A message is dead-lettered at most once, and an acked message never is. NOT an invariant of the code   *)
+(* as implemented (DeadLetterOnce.cfg gives the counterexample); it holds with DeadLetterChecksLease.     *)
+DeadLetterOnce ==
+    \A m \in Msgs :
+        /\ \A c1, c2 \in dlq : (c1.msg = m /\ c2.msg = m) => c1 = c2
+        /\ state[m] = "acked" => ~\E c \in dlq : c.msg = m
 
 (* Stale settlements change nothing: a live message is acked or dead-lettered only by the settlement of   *)
 (* its latest delivery (an action property).                                                               *)

@@ -56,7 +56,7 @@ class SimTraceValidationTest {
     @Test
     void tracesOfManySeedsWithFaultsConformToTheSpec() throws IOException {
         long t0 = System.nanoTime();
-        long lines = 0, leases = 0, expiries = 0, stale = 0, dead = 0;
+        long lines = 0, leases = 0, expiries = 0, stale = 0, dead = 0, staleDead = 0, twice = 0;
         for (long seed = 1; seed <= SEEDS; seed++) {
             Path trace = record(seed);
             List<String> l = Files.readAllLines(trace);
@@ -72,9 +72,11 @@ class SimTraceValidationTest {
             expiries += s.expiriesInferred();
             stale += s.staleSettlements();
             dead += s.deadLetters();
+            staleDead += s.staleDeadLetters();
+            twice += s.deadLetteredTwiceOrAcked();
         }
-        System.out.printf("trace validation: %d seeds accepted (faults %s), %,d actions, %,d leases, %,d expiries inferred, %,d stale settlements, %,d dead letters, %.1f s%n",
-                SEEDS, FAULTS, lines, leases, expiries, stale, dead, (System.nanoTime() - t0) / 1e9);
+        System.out.printf("trace validation: %d seeds accepted (faults %s), %,d actions, %,d leases, %,d expiries inferred, %,d stale settlements, %,d dead letters (%,d from a stale delivery: %,d messages dead-lettered twice or dead-lettered and acked, DeadLetterOnce), %.1f s%n",
+                SEEDS, FAULTS, lines, leases, expiries, stale, dead, staleDead, twice, (System.nanoTime() - t0) / 1e9);
         assertTrue(expiries > 0 && stale > 0 && dead > 0, "the faults should exercise expiry, stale settlements and dead letters");
     }
 

@@ -41,7 +41,8 @@ final class SpecTraceChecker {
     }
 
     /** Counts of a validated trace. */
-    record Stats(int lines, int messages, int leases, int expiriesInferred, int staleSettlements, int deadLetters) {}
+    record Stats(int lines, int messages, int leases, int expiriesInferred, int staleSettlements, int deadLetters, int staleDeadLetters,
+                 int deadLetteredTwiceOrAcked) {}
 
     private static final class Msg {
         final String id;
@@ -57,6 +58,7 @@ final class SpecTraceChecker {
         long leaseUntil;
         final Set<Long> handledTokens = new HashSet<>();
         boolean inDlq;
+        int dlqCopies;
 
         Msg(String id, long seq, String key, String member, boolean sticky, long availableAt) {
             this.id = id;
@@ -78,7 +80,7 @@ final class SpecTraceChecker {
     private long lastAt = Long.MIN_VALUE;
     private int lineNo;
     private String line;
-    private int leaseCount, expiries, stale, deadLetters;
+    private int leaseCount, expiries, stale, deadLetters, staleDeadLetters;
 
     private SpecTraceChecker(int maxAttempts) { this.maxAttempts = maxAttempts; }
 
@@ -97,8 +99,12 @@ final class SpecTraceChecker {
                 if (!m.done()) c.fail("EventuallySettled", "run ended with " + m.id + " " + m.state + ", neither acked nor dead-lettered");
             }
         }
-        return new Stats(lines.size(), c.msgs.size(), c.leaseCount, c.expiries, c.stale, c.deadLetters);
+        int twice = 0;
+        for (Msg m : c.msgs.values()) if (m.dlqCopies > 1 || (m.dlqCopies > 0 && m.state.equals("acked"))) twice++;
+        return new Stats(lines.size(), c.msgs.size(), c.leaseCount, c.expiriesInferred(), c.stale, c.deadLetters, c.staleDeadLetters, twice);
     }
+
+    private int expiriesInferred() { return expiries; }
 
     private void fail(String invariant, String why) { throw new Violation(invariant, lineNo, line, why); }
 
@@ -210,8 +216,10 @@ final class SpecTraceChecker {
                 String[] h = field(f, "headers").split("/");
                 if (!p[0].equals(p[1]) || !h[0].equals(h[1])) fail("DeadLetterIntact", "the dead letter of " + m.id + " changed payload or headers");
                 m.inDlq = true;
+                m.dlqCopies++;
                 deadLetters++;
                 if (settle(f, m, "DeadLetter")) release(m, "dead");
+                else staleDeadLetters++;
             }
             case "release" -> {
                 String owner = f[2];

@@ -43,4 +43,22 @@ class TlcModelCheckTest {
         assertTrue(r.output().contains("The behavior up to this point is"), "no counterexample printed");
         assertTrue(r.exitCode() != 0, "TLC exit code should report the violation");
     }
+
+    /**
+     * A defect the model found in the code as implemented: SubscriptionRuntime.deadLetter (and Simulation) send the
+     * dead letter first and ack after; when the delivery is stale (its lease expired and the message was leased
+     * again), the copy is in the dead letters while the message lives on, to be acked or dead-lettered again.
+     */
+    @Test
+    void staleDeliveryPastTheLimitDeadLettersALiveMessage() {
+        expectViolation("DeadLetterOnce", "Invariant DeadLetterOnce is violated");
+    }
+
+    /** The proposed fix: a dead letter only from the current delivery. */
+    @Test
+    void deadLetterFromTheCurrentDeliveryOnlyHoldsSafety() {
+        Tlc.Run r = Tlc.check("DeadLetterFixed");
+        System.out.println(r.figures());
+        assertTrue(r.noError(), () -> "TLC found an error with the fix:\n" + r.output());
+    }
 }
