@@ -22,7 +22,7 @@ CONSTANTS
     Key,          \* Key[m]: ordering key of m, or NoKey
     Dest,         \* Dest[m]: "any" or the member of a sticky any@group/member message
     NoKey,
-    Flaw,         \* "none" | "expiry-uncounted" | "stale-ack" | "key-early"
+    Flaw,         \* "none" | "expiry-uncounted" | "stale-ack" | "key-early" | "crash-keeps-leases"
     DeadLetterChecksLease \* FALSE: as implemented (copy sent, then the ack); TRUE: the proposed fix
 
 Msgs == 1..N
@@ -186,10 +186,12 @@ Released(x) ==
     /\ state' = [m \in Msgs |-> IF state[m] = "leased" /\ lease[m].mem = x THEN "pending" ELSE state[m]]
     /\ lease' = [m \in Msgs |-> IF state[m] = "leased" /\ lease[m].mem = x THEN NoLease ELSE lease[m]]
 
-(* A member's process dies: its handlers' memory is lost, its leases are released at once. *)
+(* A member's process dies: its handlers' memory is lost, its leases are released at once. The flaw       *)
+(* "crash-keeps-leases" forgets to release them (and leases of a dead member never expire by themselves   *)
+(* here: Expire is a fault, not fair), which only liveness can see.                                        *)
 Crash(x) ==
     /\ faults < MaxFaults /\ up[x]
-    /\ Released(x)
+    /\ IF Flaw = "crash-keeps-leases" THEN UNCHANGED <<state, lease>> ELSE Released(x)
     /\ inflight' = {d \in inflight : d.mem # x}
     /\ up' = [up EXCEPT ![x] = FALSE]
     /\ closing' = [closing EXCEPT ![x] = FALSE]
