@@ -143,4 +143,21 @@ class SimTraceValidationTest {
         for (String s : l.subList(i, l.size())) if (!s.contains(" msg-3 ")) edited.add(s);
         rejected(edited, "EventuallySettled");
     }
+
+    @Test
+    void deadLetterWithAChangedPayloadIsRejected() throws IOException {
+        List<String> l = traceWith(" dead-letter ", " accepted");
+        int i = find(l, " dead-letter ", " accepted");
+        l.set(i, l.get(i).replaceFirst("payload=([0-9a-f]+)/[0-9a-f]+", "payload=$1/0000000000000000"));
+        rejected(l, "DeadLetterIntact");
+    }
+
+    @Test
+    void stickyMessageLeasedToAnotherLiveMemberIsRejected() throws IOException {
+        // msg-24 is sticky to m1 (any@sim/m1): give its first lease to m3
+        List<String> l = traceWith(" lease m1#", " msg-24 ");
+        int i = find(l, " lease m1#", " msg-24 ");
+        l.set(i, l.get(i).replaceFirst(" lease m1#\\d+ ", " lease m3#0 "));
+        rejected(l, "Lease");
+    }
 }

@@ -161,8 +161,10 @@ final class SpecTraceChecker {
                         }
                     }
                 }
-                if (m.member != null && !m.sticky && !m.member.equals(memberOf(owner))) {
-                    fail("Lease", m.id + " is for member " + m.member + " only, leased to " + owner);
+                // ForMember: a direct message only to its member; a sticky one to its member while it is live, and in a
+                // Simulation every member is always live (a crash or disconnect registers the member again at once)
+                if (m.member != null && !m.member.equals(memberOf(owner))) {
+                    fail("Lease", m.id + " is for member " + m.member + (m.sticky ? " (sticky, live)" : " only") + ", leased to " + owner);
                 }
                 if (attempt != m.attempts + 1) fail("AttemptsBounded", m.id + " leased as attempt " + attempt + " after " + m.attempts + " deliveries");
                 if (token <= m.tok || leases.containsKey(token)) fail("Lease", "token " + token + " is not new");
