@@ -56,6 +56,7 @@ public final class Simulation {
     private final SplittableRandom userRandom;
     private final MemEngine engine;
     private final Trace trace = new Trace();
+    private final SpecTrace specTrace = new SpecTrace();
     private final List<Member> members = new ArrayList<>();
     private final List<InTransit> transit = new ArrayList<>();
     private final List<Message> deadLetters = new ArrayList<>();
@@ -101,6 +102,7 @@ public final class Simulation {
             throw new IllegalArgumentException("this simulation runs group '" + group + "'; cannot send to " + m.destination());
         }
         engine.send(List.of(m));
+        specTrace.send(elapsed(), m, m.notBefore() == null ? elapsed() : Math.max(elapsed(), m.notBefore().toEpochMilli() - EPOCH.toEpochMilli()));
         sent++;
         trace.add(elapsed(), Kind.SEND, "-", m.id(), 0, m.destination().toString());
         return m;
@@ -154,6 +156,7 @@ public final class Simulation {
             int room = prefetch - m.held;
             if (room <= 0) continue;
             for (MemEngine.Delivered d : engine.poll(group, m.name, m.owner(), room, ackDeadlineMillis)) {
+                specTrace.lease(elapsed(), d, elapsed() + ackDeadlineMillis);
                 enqueue(m, d);
             }
         }
@@ -218,6 +221,7 @@ public final class Simulation {
             return;
         }
         trace.add(elapsed(), d.attempt() > 1 ? Kind.REDELIVER : Kind.DELIVER, m.name, d.message().id(), d.attempt(), null);
+        specTrace.handle(elapsed(), d);
         if (roll(faults.duplicate())) {
             // the same lease handed out once more: right after (keyed, to keep key order) or after a seeded delay
             trace.add(elapsed(), Kind.FAULT, m.name, d.message().id(), d.attempt(), "dup");
@@ -252,6 +256,7 @@ public final class Simulation {
             return true;
         }
         boolean current = engine.ack(sd.delivered);
+        specTrace.ack(elapsed(), sd.delivered, current);
         trace.add(elapsed(), Kind.ACK, sd.member.name, sd.message().id(), sd.attempt(), current ? null : "stale");
         return true;
     }
@@ -259,6 +264,7 @@ public final class Simulation {
     private boolean nack(SimDelivery sd, Duration delay, String why) {
         if (!sd.settle()) return false;
         boolean current = engine.nack(sd.delivered, delay.toMillis());
+        specTrace.nack(elapsed(), sd.delivered, delay.toMillis(), current);
         trace.add(elapsed(), Kind.NACK, sd.member.name, sd.message().id(), sd.attempt(),
                 "delay=" + delay.toMillis() + "ms" + (current ? "" : " stale") + (why == null ? "" : " " + why));
         return true;
@@ -269,13 +275,14 @@ public final class Simulation {
         Message dead = SettlementPolicy.deadLetterOf(sd.message(), deadLetterGroup, reason, sd.attempt());
         engine.send(List.of(dead));
         deadLetters.add(dead);
-        engine.ack(sd.delivered);
+        specTrace.deadLetter(elapsed(), sd.delivered, dead, reason, engine.ack(sd.delivered));
         trace.add(elapsed(), Kind.DEAD_LETTER, sd.member.name, sd.message().id(), sd.attempt(), reason);
         return true;
     }
 
     /** A crash or a dropped connection: the member's leases are released and what it held in transit is lost. */
     private void restart(Member m) {
+        specTrace.release(elapsed(), m.owner());
         engine.unregister(group, m.name, m.owner());
         transit.removeIf(t -> t.member == m);
         m.held = 0;
@@ -301,6 +308,9 @@ public final class Simulation {
 
     /** The trace so far. */
     public Trace trace() { return trace; }
+
+    /** The run as a trace of the TLA+ specification's actions (spec/), for trace validation. */
+    public SpecTrace specTrace() { return specTrace; }
 
     /** Dead letters, in the order they were made. */
     public List<Message> deadLetters() { return List.copyOf(deadLetters); }
