@@ -33,6 +33,9 @@ final class Errors {
                 + " (" + t.getClass().getSimpleName() + ": " + t.getMessage() + "); " + HOW_TO_START, t);
     }
 
+    /** The status of a JetStream request that nobody answered (JetStream starting, or down). */
+    static final int NO_RESPONDERS = 503;
+
     /** Any failure while talking to the server about {@code what}. */
     static CourierException general(Throwable failure, NatsSettings s, String what) {
         Throwable t = unwrap(failure);
@@ -41,6 +44,11 @@ final class Errors {
                 || t instanceof IllegalStateException) {
             return new TransportUnavailableException(what + " failed: " + s.where() + " did not answer ("
                     + t.getClass().getSimpleName() + ": " + t.getMessage() + "); " + HOW_TO_START, t);
+        }
+        if (t instanceof JetStreamApiException api && api.getErrorCode() == NO_RESPONDERS) {
+            // the server is up but JetStream is not (yet) answering: a restart in progress, C12
+            return new TransportUnavailableException(what + " failed: JetStream on " + s.where() + " is not answering yet ("
+                    + api.getMessage() + "); retry once it is up; " + HOW_TO_START, t);
         }
         if (t instanceof JetStreamApiException api) {
             return new CourierException(what + " was refused by " + s.where() + ": " + api.getMessage()
