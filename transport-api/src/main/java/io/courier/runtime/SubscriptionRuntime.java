@@ -30,7 +30,7 @@ import org.slf4j.MDC;
  * long-lived worker virtual threads taking fetched deliveries in order, one at a time per ordering key
  * ({@link KeySequencer}, C9); the {@link SettlementPolicy} deciding ack, retry or dead letter (C7, C15), carried
  * out once per delivery by the {@link Settler} with coalesced acks; a lease thread of its own extending leases while
- * handlers run, up to {@code maxHandlingTime} ({@link LeaseKeeper}, C16); graceful close (C13).
+ * handlers run, up to {@code maxHandlingTime} ({@link LeaseUpkeep}, C16); graceful close (C13).
  */
 public final class SubscriptionRuntime implements Subscription {
     private static final Logger log = LoggerFactory.getLogger(SubscriptionRuntime.class);
@@ -167,7 +167,7 @@ public final class SubscriptionRuntime implements Subscription {
             LockSupport.parkNanos(periodNanos);
             if (closing) return;
             settler.flushAcks(); // a worker stuck in a long handler does not flush
-            LeaseKeeper.Tick tick = LeaseKeeper.tick(settler.unsettled(), System.nanoTime(), options.maxHandlingTime().toNanos());
+            LeaseUpkeep.Tick tick = LeaseUpkeep.tick(settler.unsettled(), System.nanoTime(), options.maxHandlingTime().toNanos());
             for (RuntimeDelivery d : tick.overdue()) {
                 log.warn("handler exceeded maxHandlingTime={} transport={} destination={} messageId={} attempt={}; failing the delivery",
                         options.maxHandlingTime(), host.transportName(), d.message().destination(), d.message().id(), d.attempt());

@@ -11,8 +11,8 @@ import java.util.List;
  * handler interrupted). Pure: the caller passes the time and acts on the result off the keeper's thread, so a slow
  * broker call of one subscription never delays another's extensions.
  */
-final class LeaseKeeper {
-    private LeaseKeeper() {}
+final class LeaseUpkeep {
+    private LeaseUpkeep() {}
 
     /** What one tick decided. */
     record Tick(List<RuntimeDelivery> overdue, List<Received> extend) {}

@@ -6,7 +6,7 @@ import io.courier.Message;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
-class LeaseKeeperTest {
+class LeaseUpkeepTest {
     private static RuntimeDelivery delivery(String id) {
         return new RuntimeDelivery(new ScriptedReceiver.Delivered(Message.to("any@g").id(id).payload("x").build(), 1), null);
     }
@@ -19,7 +19,7 @@ class LeaseKeeperTest {
         old.startedNanos = 1;
         old.thread = Thread.currentThread();
         done.claim();
-        LeaseKeeper.Tick tick = LeaseKeeper.tick(List.of(waiting, young, old, done), 1_001, 1_000 - 1);
+        LeaseUpkeep.Tick tick = LeaseUpkeep.tick(List.of(waiting, young, old, done), 1_001, 1_000 - 1);
         assertEquals(List.of(old), tick.overdue());
         assertEquals(List.of(waiting.received, young.received), tick.extend());
     }
@@ -28,7 +28,7 @@ class LeaseKeeperTest {
     void aHandlerThatAlreadyReturnedIsNotOverdue() {
         RuntimeDelivery finishing = delivery("finishing");
         finishing.startedNanos = 1;
-        LeaseKeeper.Tick tick = LeaseKeeper.tick(List.of(finishing), 1_000_000, 10);
+        LeaseUpkeep.Tick tick = LeaseUpkeep.tick(List.of(finishing), 1_000_000, 10);
         assertEquals(List.of(), tick.overdue());
         assertEquals(List.of(finishing.received), tick.extend());
     }
