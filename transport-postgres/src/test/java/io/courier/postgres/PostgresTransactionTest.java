@@ -130,6 +130,19 @@ class PostgresTransactionTest {
     }
 
     @Test
+    void missingPrivilegesNameWhatToGrant() throws Exception {
+        try (Connection c = PostgresFixture.jdbc(); Statement st = c.createStatement()) {
+            st.execute("DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'courier_noprivs') THEN CREATE ROLE courier_noprivs LOGIN; END IF; END $$");
+            st.execute("DROP SCHEMA IF EXISTS courier_np_test CASCADE");
+        }
+        CourierException e = assertThrows(CourierException.class,
+                () -> Courier.connect("postgres://courier_noprivs:pw@127.0.0.1:5432/test?schema=courier_np_test"));
+        assertTrue(e.getMessage().contains("GRANT CREATE ON DATABASE test TO courier_noprivs"), e.getMessage());
+        assertTrue(e.getMessage().contains("GRANT USAGE ON SCHEMA courier_np_test TO courier_noprivs"), e.getMessage());
+        assertFalse(e.getMessage().contains(":pw@"));
+    }
+
+    @Test
     void errorsAreTypedAndNeverShowThePassword() {
         // bad credentials: a role that does not exist (trust auth accepts any password of an existing one)
         CourierException auth = assertThrows(CourierException.class, () -> Courier.connect("postgres://nosuchuser:s3cret-pw@127.0.0.1:5432/test"));
@@ -144,6 +157,12 @@ class PostgresTransactionTest {
         assertFalse(down.getMessage().contains("s3cret-pw"));
         assertTrue(System.currentTimeMillis() - t0 < 15_000);
         assertThrows(io.courier.InvalidUrlException.class, () -> Courier.connect("postgres://127.0.0.1:5432/test?schema=Bad-Name"));
+        CourierException big = assertThrows(CourierException.class, () -> {
+            try (Connection c = PostgresFixture.jdbc()) {
+                PostgresEnqueue.enqueue(c, SCHEMA, List.of(Message.to("any@big").payload(new byte[2_000_000]).build()));
+            }
+        });
+        assertInstanceOf(io.courier.PayloadTooLargeException.class, big);
         assertThrows(io.courier.InvalidUrlException.class, () -> Courier.connect("postgres://127.0.0.1:5432/test?nope=1"));
     }
 }
