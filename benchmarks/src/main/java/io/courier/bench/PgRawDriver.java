@@ -91,6 +91,8 @@ final class PgRawDriver implements BenchDriver {
                          + " FROM (SELECT seq FROM " + SCHEMA + ".q WHERE grp = ? AND visible_at <= now() ORDER BY visible_at, seq LIMIT 100 FOR UPDATE SKIP LOCKED) c"
                          + " WHERE t.seq = c.seq RETURNING t.seq, t.attempts, t.payload");
                  PreparedStatement ack = c.prepareStatement("DELETE FROM " + SCHEMA + ".q WHERE (seq, attempts) IN (SELECT * FROM unnest(?, ?))")) {
+                // as postgres:// does on its receiver connections: an ordered index scan for claims, whatever the stale statistics say
+                try (Statement st = c.createStatement()) { st.execute("SET enable_bitmapscan = off"); }
                 while (running) {
                     claim.setString(1, group);
                     List<Long> seqs = new ArrayList<>();

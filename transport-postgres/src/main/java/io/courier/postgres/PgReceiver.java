@@ -126,7 +126,14 @@ final class PgReceiver implements Receiver {
     }
 
     private Connection connection() throws SQLException {
-        if (conn == null) conn = transport.settings.connect("receiver-" + spec.group());
+        if (conn == null) {
+            Connection c = transport.settings.connect("receiver-" + spec.group());
+            // A queue table's statistics are usually stale (analyzed while nearly empty): the planner then reads the
+            // whole backlog with a bitmap scan and sorts it for every claim (90 ms for 500 of 100,000 rows, measured),
+            // where an ordered scan of courier_messages_claim stops after the rows claimed (< 1 ms). This session only.
+            try (var st = c.createStatement()) { st.execute("SET enable_bitmapscan = off"); }
+            conn = c;
+        }
         return conn;
     }
 
