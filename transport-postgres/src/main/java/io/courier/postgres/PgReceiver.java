@@ -65,7 +65,6 @@ final class PgReceiver implements Receiver {
     public List<? extends Received> receive(int max, Duration wait) throws InterruptedException {
         long end = System.nanoTime() + wait.toNanos();
         while (!closed) {
-            flush();
             long seen = signal.generation();
             try {
                 List<PgDelivery> got = claim(max);
@@ -96,22 +95,38 @@ final class PgReceiver implements Receiver {
 
     private List<PgDelivery> claim(int max) throws SQLException {
         List<PgDelivery> out = new ArrayList<>();
+        List<Settlement> carried = new ArrayList<>();
         db.lock();
+        boolean flushLock = flushing.tryLock();
         try {
             Connection c = connection();
-            try (PreparedStatement ps = c.prepareStatement(claimSql)) {
-                ps.setDouble(1, spec.ackDeadline().toMillis() / 1000.0);
-                ps.setString(2, spec.group());
-                ps.setString(3, spec.member());
-                ps.setInt(4, max);
-                try (ResultSet rs = ps.executeQuery()) {
-                    while (rs.next()) {
-                        PgDelivery d = new PgDelivery(rs.getLong("seq"), rs.getInt("attempts"), WireFormat.fromRow(rs));
-                        out.add(d);
+            if (flushLock) for (Settlement s; (s = queued.poll()) != null; ) carried.add(s);
+            c.setAutoCommit(false);
+            try {
+                // the acks and nacks queued since the last statement ride in the claim's transaction: one commit
+                if (!carried.isEmpty()) applyIn(c, carried);
+                try (PreparedStatement ps = c.prepareStatement(claimSql)) {
+                    ps.setDouble(1, spec.ackDeadline().toMillis() / 1000.0);
+                    ps.setString(2, spec.group());
+                    ps.setString(3, spec.member());
+                    ps.setInt(4, max);
+                    try (ResultSet rs = ps.executeQuery()) {
+                        while (rs.next()) {
+                            PgDelivery d = new PgDelivery(rs.getLong("seq"), rs.getInt("attempts"), WireFormat.fromRow(rs));
+                            out.add(d);
+                        }
                     }
                 }
+                c.commit();
+            } catch (SQLException | RuntimeException e) {
+                try { c.rollback(); } catch (SQLException ignored) { /* connection gone: rolled back anyway */ }
+                requeue(carried);
+                throw e;
+            } finally {
+                try { c.setAutoCommit(true); } catch (SQLException ignored) { /* dropped by the caller */ }
             }
         } finally {
+            if (flushLock) flushing.unlock();
             db.unlock();
         }
         out.sort(Comparator.comparingLong(d -> d.seq));
@@ -161,7 +176,30 @@ final class PgReceiver implements Receiver {
         for (Received r : deliveries) {
             if (r instanceof PgDelivery d && held.remove(d) && d.settle()) queued.add(new Settlement(kind, d, delayMillis, now));
         }
-        flush();
+        if (kind == Kind.ACK) scheduleFlush();
+        else flush();
+    }
+
+    /** Acks wait up to {@value #ACK_LINGER_MS} ms for the next claim to carry them, then go on their own. */
+    private static final long ACK_LINGER_MS = 20;
+    private final java.util.concurrent.atomic.AtomicBoolean flushScheduled = new java.util.concurrent.atomic.AtomicBoolean();
+
+    private void scheduleFlush() {
+        if (flushScheduled.compareAndSet(false, true)) {
+            Thread.ofVirtual().name("courier-pg-ack-" + spec.group()).start(() -> {
+                try { Thread.sleep(ACK_LINGER_MS); } catch (InterruptedException e) { Thread.currentThread().interrupt(); }
+                flushScheduled.set(false);
+                flush();
+                if (!queued.isEmpty() && !closed) scheduleFlush(); // a lost connection: try again
+            });
+        }
+    }
+
+    private void requeue(List<Settlement> batch) {
+        long limit = transport.settings.sendTimeout.toNanos();
+        long now = System.nanoTime();
+        batch.removeIf(s -> now - s.queuedNanos > limit);
+        queued.addAll(batch);
     }
 
     /**
@@ -181,10 +219,7 @@ final class PgReceiver implements Receiver {
                 } catch (SQLException e) {
                     if (Errors.isConnectionLoss(e)) {
                         dropConnection();
-                        long limit = transport.settings.sendTimeout.toNanos();
-                        long now = System.nanoTime();
-                        batch.removeIf(s -> now - s.queuedNanos > limit);
-                        queued.addAll(batch);
+                        requeue(batch);
                         log.debug("transport=postgres group={} settlements wait for the connection ({})", spec.group(), Errors.rootMessage(e));
                         return;
                     }
@@ -197,47 +232,53 @@ final class PgReceiver implements Receiver {
     }
 
     private void apply(List<Settlement> batch) throws SQLException {
+        db.lock();
+        try {
+            Connection c = connection();
+            c.setAutoCommit(false);
+            try {
+                applyIn(c, batch);
+                c.commit();
+            } catch (SQLException | RuntimeException e) {
+                try { c.rollback(); } catch (SQLException ignored) { /* connection gone: rolled back anyway */ }
+                throw e;
+            } finally {
+                try { c.setAutoCommit(true); } catch (SQLException ignored) { /* dropped by the caller */ }
+            }
+        } finally {
+            db.unlock();
+        }
+    }
+
+    /** The statements of {@code batch}, grouped by kind and delay, in the connection's open transaction. */
+    private void applyIn(Connection c, List<Settlement> batch) throws SQLException {
         String t = transport.table;
         Map<Kind, Map<Long, List<PgDelivery>>> byKind = new java.util.EnumMap<>(Kind.class);
         for (Settlement s : batch) {
             byKind.computeIfAbsent(s.kind, k -> new java.util.TreeMap<>()).computeIfAbsent(s.delayMillis, k -> new ArrayList<>()).add(s.d);
         }
-        db.lock();
-        try {
-            Connection c = connection();
-            boolean requeued = false;
-            for (var kind : byKind.entrySet()) {
-                for (var e : kind.getValue().entrySet()) {
-                    List<PgDelivery> ds = e.getValue();
-                    String sql = switch (kind.getKey()) {
-                        case ACK -> "DELETE FROM " + t + " WHERE (seq, attempts) IN (SELECT * FROM unnest(?, ?))";
-                        case NACK -> "UPDATE " + t + " SET visible_at = now() + make_interval(secs => ?) WHERE (seq, attempts) IN (SELECT * FROM unnest(?, ?))";
-                        case RELEASE -> "UPDATE " + t + " SET visible_at = now() + make_interval(secs => ?), attempts = attempts - 1 WHERE (seq, attempts) IN (SELECT * FROM unnest(?, ?))";
-                    };
-                    try (PreparedStatement ps = c.prepareStatement(sql)) {
-                        int i = 1;
-                        if (kind.getKey() != Kind.ACK) ps.setDouble(i++, e.getKey() / 1000.0);
-                        Array seqs = c.createArrayOf("bigint", ds.stream().map(d -> d.seq).toArray(Long[]::new));
-                        Array attempts = c.createArrayOf("integer", ds.stream().map(d -> d.attempt).toArray(Integer[]::new));
-                        ps.setArray(i++, seqs);
-                        ps.setArray(i, attempts);
-                        ps.executeUpdate();
-                    }
-                    if (kind.getKey() != Kind.ACK && e.getKey() == 0) requeued = true;
+        boolean requeued = false;
+        for (var kind : byKind.entrySet()) {
+            for (var e : kind.getValue().entrySet()) {
+                List<PgDelivery> ds = e.getValue();
+                String sql = switch (kind.getKey()) {
+                    case ACK -> "DELETE FROM " + t + " WHERE (seq, attempts) IN (SELECT * FROM unnest(?, ?))";
+                    case NACK -> "UPDATE " + t + " SET visible_at = now() + make_interval(secs => ?) WHERE (seq, attempts) IN (SELECT * FROM unnest(?, ?))";
+                    case RELEASE -> "UPDATE " + t + " SET visible_at = now() + make_interval(secs => ?), attempts = attempts - 1 WHERE (seq, attempts) IN (SELECT * FROM unnest(?, ?))";
+                };
+                try (PreparedStatement ps = c.prepareStatement(sql)) {
+                    int i = 1;
+                    if (kind.getKey() != Kind.ACK) ps.setDouble(i++, e.getKey() / 1000.0);
+                    Array seqs = c.createArrayOf("bigint", ds.stream().map(d -> d.seq).toArray(Long[]::new));
+                    Array attempts = c.createArrayOf("integer", ds.stream().map(d -> d.attempt).toArray(Integer[]::new));
+                    ps.setArray(i++, seqs);
+                    ps.setArray(i, attempts);
+                    ps.executeUpdate();
                 }
+                if (kind.getKey() != Kind.ACK && e.getKey() == 0) requeued = true;
             }
-            if (requeued) {
-                c.setAutoCommit(false);
-                try {
-                    transport.notify(c, Set.of(spec.group()));
-                    c.commit();
-                } finally {
-                    c.setAutoCommit(true);
-                }
-            }
-        } finally {
-            db.unlock();
         }
+        if (requeued) transport.notify(c, Set.of(spec.group()));
     }
 
     @Override
