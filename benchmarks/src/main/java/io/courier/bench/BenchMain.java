@@ -37,6 +37,8 @@ public final class BenchMain {
         TARGETS.put("rabbitmq", new Target("rabbitmq", () -> new RabbitRawDriver("amqp://guest:guest@127.0.0.1:5672/%2F"), "amqp://guest:guest@127.0.0.1:5672/%2F", 100_000, 100_000));
         TARGETS.put("nats", new Target("nats", () -> new NatsRawDriver("nats://127.0.0.1:4222"), "nats://127.0.0.1:4222", 100_000, 100_000));
         TARGETS.put("sqs", new Target("sqs", () -> new SqsRawDriver("http://127.0.0.1:9324", "elasticmq"), "sqs://127.0.0.1:9324?region=elasticmq", 20_000, 200));
+        TARGETS.put("postgres", new Target("postgres", () -> new PgRawDriver("jdbc:postgresql://127.0.0.1:5432/test?user=postgres"),
+                "postgres://postgres@127.0.0.1:5432/test?schema=courier_bench", 100_000, 100_000));
         // the hub has no raw client: a fresh embedded hub (journal in a temporary directory) per measurement,
         // compared with the fastest raw broker client of the same run
         TARGETS.put("http", new Target("http", null, "http://127.0.0.1:0", 100_000, 100_000));
