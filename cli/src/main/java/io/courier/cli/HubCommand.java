@@ -10,7 +10,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParentCommand;
 
-/** {@code courier hub --port 8080 --data DIR [--token T]}: runs the durable HTTP hub until stopped (Ctrl-C, SIGTERM). */
+/** {@code courier hub --port 8080 --data DIR [--token T] [--push GROUP=URL …] [--push-allow HOSTS]}: runs the durable HTTP hub until stopped (Ctrl-C, SIGTERM). */
 @Command(name = "hub", mixinStandardHelpOptions = true,
         description = "Run the Courier hub: a durable message hub that workers reach at http://HOST:PORT (journal in --data, fsynced before every send is answered).")
 final class HubCommand implements Callable<Integer> {
@@ -35,6 +35,15 @@ final class HubCommand implements Callable<Integer> {
     @Option(names = "--session-timeout", paramLabel = "SECONDS", defaultValue = "30", description = "A poller silent this long is gone: its leases are released. Default: ${DEFAULT-VALUE}.")
     int sessionTimeout;
 
+    @Option(names = "--push", paramLabel = "GROUP[/MEMBER]=URL", description = "Push the group's deliveries to URL (a webhook, signed per Standard Webhooks with --push-secret); repeatable. Kept in the journal; not added twice on a restart.")
+    java.util.List<String> push = new java.util.ArrayList<>();
+
+    @Option(names = "--push-allow", paramLabel = "HOST", split = ",", description = "Hosts the hub may push to (names or addresses, comma-separated). Default: loopback only.")
+    java.util.List<String> pushAllow = new java.util.ArrayList<>();
+
+    @Option(names = "--push-secret", paramLabel = "SECRET", description = "Signing secret of the --push subscriptions (whsec_BASE64 or any string; or set COURIER_PUSH_SECRET, which keeps it out of the process list).")
+    String pushSecret;
+
     @Option(names = {"-v", "--verbose"}, description = "INFO logging and stack traces on errors.")
     boolean verbose;
 
@@ -43,8 +52,22 @@ final class HubCommand implements Callable<Integer> {
         String t = token != null ? token : System.getenv("COURIER_HUB_TOKEN");
         HubOptions d = HubOptions.defaults(port, data);
         HubOptions o = d.withHost(host).withToken(t).withLimits(maxPayload, Math.max(d.maxBodyBytes(), maxPayload * 2 + 4096))
-                .withSessionTimeout(Duration.ofSeconds(sessionTimeout));
-        CourierHub hub = CourierHub.start(o);
+                .withSessionTimeout(Duration.ofSeconds(sessionTimeout))
+                .withPushAllow(pushAllow);
+        String secret = pushSecret != null ? pushSecret : System.getenv("COURIER_PUSH_SECRET");
+        try {
+            o = o.withPush(push, secret);
+        } catch (IllegalArgumentException e) {
+            cli.err.println("courier hub: " + e.getMessage());
+            return 2;
+        }
+        CourierHub hub;
+        try {
+            hub = CourierHub.start(o);
+        } catch (IllegalArgumentException e) {
+            cli.err.println("courier hub: " + e.getMessage());
+            return 2;
+        }
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             hub.close();

@@ -16,7 +16,8 @@ final class HttpSettings {
             Parameter.of("token", Parameter.Kind.STRING, null, "bearer token of the hub (or give it as the URL's password)"),
             Parameter.of("retry-for", Parameter.Kind.DURATION, "30s", "how long a request is retried while the hub is unreachable before TransportUnavailableException"),
             Parameter.of("connect-timeout", Parameter.Kind.DURATION, "5s", "TCP connect timeout per attempt"),
-            Parameter.of("senders", Parameter.Kind.INT, "4", "send requests in flight at once (queued sends are merged into them)"));
+            Parameter.of("senders", Parameter.Kind.INT, "4", "send requests in flight at once (queued sends are merged into them)"),
+            Parameter.of("push", Parameter.Kind.STRING, null, "receive by push instead of long poll: the worker serves this URL (http://HOST:PORT/) and the hub posts deliveries to it"));
 
     final TransportUrl url;
     final URI base;
@@ -25,6 +26,7 @@ final class HttpSettings {
     final Duration retryFor;
     final Duration connectTimeout;
     final int senders;
+    final String push;
 
     HttpSettings(TransportUrl url) {
         this.url = url;
@@ -40,6 +42,8 @@ final class HttpSettings {
         this.retryFor = url.durationParam("retry-for");
         this.connectTimeout = url.durationParam("connect-timeout");
         this.senders = url.intParam("senders");
+        String p = url.param("push");
+        this.push = p == null || p.isEmpty() ? null : p;
         if (senders < 1 || senders > 64) throw new InvalidUrlException("invalid value '" + senders + "' for parameter 'senders': give 1 to 64");
     }
 

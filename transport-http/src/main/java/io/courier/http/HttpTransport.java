@@ -43,6 +43,8 @@ final class HttpTransport implements Transport {
     private final LinkedBlockingQueue<PendingSend> queue = new LinkedBlockingQueue<>();
     private final List<Thread> senders = new ArrayList<>();
     private final Set<HttpReceiver> receivers = ConcurrentHashMap.newKeySet();
+    private final Set<PushReceiver> pushReceivers = ConcurrentHashMap.newKeySet();
+    private volatile PushServer pushServer;
     private final AtomicBoolean closed = new AtomicBoolean();
 
     private HttpTransport(HubClient client, JsonNode health) {
@@ -158,6 +160,20 @@ final class HttpTransport implements Transport {
     @Override
     public Receiver openReceiver(ReceiverSpec spec) {
         if (closed.get()) throw new CourierException("this http transport is closed: connect again to receive");
+        if (client.settings().push != null) {
+            synchronized (this) {
+                if (pushServer == null) pushServer = new PushServer(client.settings().push);
+            }
+            PushReceiver[] self = new PushReceiver[1];
+            try {
+                self[0] = new PushReceiver(client, spec, pushServer, () -> pushReceivers.remove(self[0]));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new CourierException("interrupted while registering the push subscription");
+            }
+            pushReceivers.add(self[0]);
+            return self[0];
+        }
         HttpReceiver r = new HttpReceiver(client, spec, sessionTimeoutMillis, receivers::remove);
         receivers.add(r);
         return r;
@@ -167,6 +183,7 @@ final class HttpTransport implements Transport {
     public void close() {
         if (!closed.compareAndSet(false, true)) return;
         for (HttpReceiver r : List.copyOf(receivers)) r.close();
+        for (PushReceiver r : List.copyOf(pushReceivers)) r.close();
         for (Thread t : senders) {
             try {
                 t.join(30_000);

@@ -42,9 +42,16 @@ final class HubClient implements AutoCloseable {
 
     /** One attempt. Body null means GET. */
     JsonNode call(String path, JsonNode body, Duration timeout) throws Unreachable, InterruptedException {
+        return call(null, path, body, timeout);
+    }
+
+    /** One attempt with this method (null: GET without a body, POST with one). */
+    JsonNode call(String method, String path, JsonNode body, Duration timeout) throws Unreachable, InterruptedException {
         HttpRequest.Builder b = HttpRequest.newBuilder(settings.uri(path)).timeout(timeout).header("Accept", "application/json");
         if (settings.token != null) b.header("Authorization", "Bearer " + settings.token);
-        if (body == null) {
+        if (method != null) {
+            b.method(method, HttpRequest.BodyPublishers.noBody());
+        } else if (body == null) {
             b.GET();
         } else {
             try {

@@ -34,17 +34,21 @@ public final class CourierHub implements AutoCloseable {
     private final Server jetty;
     private final ExecutorService executor;
     private final ScheduledExecutorService reaper;
+    private final PushDispatcher push;
 
     private CourierHub(HubOptions options) throws IOException {
         this.options = options;
         this.executor = Executors.newVirtualThreadPerTaskExecutor();
         this.queues = new DurableQueues(options.dataDir(), options.segmentBytes(), options.sessionTimeout().toMillis(), executor);
+        PushDispatcher pushes = null;
         Server started = null;
         try {
+            pushes = new PushDispatcher(queues, options.pushAllow(), executor);
+            startPushes(pushes, options);
             long deadline = System.currentTimeMillis() + 10_000;
             while (started == null) {
                 Server s = server(options, executor);
-                s.setHandler(new HubApi(queues, options));
+                s.setHandler(new HubApi(queues, options, pushes));
                 try {
                     s.start();
                     started = s;
@@ -58,15 +62,40 @@ public final class CourierHub implements AutoCloseable {
                 }
             }
         } catch (IOException | RuntimeException e) {
+            if (pushes != null) pushes.close();
             executor.shutdownNow();
             queues.close();
             throw e;
         }
         this.jetty = started;
+        this.push = pushes;
         this.reaper = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().daemon().name("courier-hub-sessions").factory());
         reaper.scheduleWithFixedDelay(queues.sessions()::reap, 1, 1, TimeUnit.SECONDS);
         log.info("hub listening on {} (data {}, token {}, at most {} connections)", url(), options.dataDir(),
                 options.token() == null ? "none" : "required", maxConnections());
+    }
+
+    /**
+     * The {@code --push GROUP[/MEMBER]=URL} subscriptions of the options: made unless the journal already holds one
+     * for the same group, member and URL (a restart with the same command line does not add a second one).
+     */
+    private static void startPushes(PushDispatcher pushes, HubOptions o) {
+        for (String spec : o.push()) {
+            int eq = spec.indexOf('=');
+            if (eq <= 0) throw new IllegalArgumentException("--push '" + spec.replaceAll("\\?.*", "?…") + "' must be GROUP=URL or GROUP/MEMBER=URL");
+            String target = spec.substring(0, eq), url = spec.substring(eq + 1);
+            int slash = target.indexOf('/');
+            String group = slash < 0 ? target : target.substring(0, slash), member = slash < 0 ? null : target.substring(slash + 1);
+            try {
+                if (pushes.has(group, member, url)) continue;
+                pushes.add(pushes.build(group, member, url, o.pushSecret(), null, 4, 10_000, 5, 200, 30_000, 30_000));
+            } catch (ApiError e) {
+                throw new IllegalArgumentException("--push " + target + "=…: " + e.getMessage());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted while starting push subscriptions");
+            }
+        }
     }
 
     /** Opens the journal (recovering every unacked message), then listens. */
@@ -154,6 +183,7 @@ public final class CourierHub implements AutoCloseable {
     @Override
     public void close() {
         int port = port(); // the connector answers -2 once stopped
+        push.close();
         stopQuietly(jetty);
         reaper.shutdownNow();
         executor.shutdownNow();

@@ -60,6 +60,7 @@ final class DurableQueues implements AutoCloseable {
     private final Map<String, Waiting> waiting = new HashMap<>();
     private final Set<String> wakePending = ConcurrentHashMap.newKeySet();
     private final Executor answers;
+    private final List<JournalRecord> recoveredPush = new ArrayList<>();
     private volatile boolean closed;
 
     /** {@code answers} runs the completion of waiting polls (it writes their HTTP answers). */
@@ -69,6 +70,7 @@ final class DurableQueues implements AutoCloseable {
         this.journal = Journal.open(dataDir, segmentBytes);
         this.sessions = new Sessions(engine, sessionTimeoutMillis, this::wake);
         for (JournalRecord r : journal.recovered()) {
+            if (r.type() == JournalRecord.Type.PUSH) { recoveredPush.add(r); continue; }
             Accepted a = new Accepted(r.message());
             a.seq = r.seq();
             a.deliveries = r.deliveries();
@@ -79,6 +81,18 @@ final class DurableQueues implements AutoCloseable {
     }
 
     Sessions sessions() { return sessions; }
+
+    /** The push subscriptions found in the journal at start (PUSH records). */
+    List<JournalRecord> recoveredPush() { return recoveredPush; }
+
+    /** Journals a push subscription (forced): completes with its journal sequence number. */
+    CompletableFuture<Long> journalPush(Message definition) {
+        long seq = journal.nextSeq();
+        return journal.append(List.of(JournalRecord.push(seq, definition))).thenApply(v -> seq);
+    }
+
+    /** Journals the removal of a push subscription (an ACK of its sequence number). */
+    CompletableFuture<Void> journalUnpush(long seq) { return journal.append(List.of(JournalRecord.ack(seq))); }
 
     MemEngine engine() { return engine; }
 

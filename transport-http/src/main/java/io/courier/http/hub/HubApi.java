@@ -46,9 +46,11 @@ final class HubApi extends Handler.Abstract {
     private final DurableQueues queues;
     private final HubOptions options;
     private final byte[] expectedAuth;
+    private final PushDispatcher push;
 
-    HubApi(DurableQueues queues, HubOptions options) {
+    HubApi(DurableQueues queues, HubOptions options, PushDispatcher push) {
         this.queues = queues;
+        this.push = push;
         this.options = options;
         this.expectedAuth = options.token() == null ? null : ("Bearer " + options.token()).getBytes(StandardCharsets.UTF_8);
     }
@@ -97,14 +99,25 @@ final class HubApi extends Handler.Abstract {
         String path = req.getHttpURI().getPath();
         String method = req.getMethod();
         authorize(req);
+        if (path.startsWith("/v1/push/")) {
+            requireMethod(method, "DELETE");
+            ObjectNode o = JSON.createObjectNode();
+            o.put("removed", push.remove(path.substring("/v1/push/".length())));
+            return o;
+        }
         return switch (path) {
+            case "/v1/push" -> {
+                if (method.equals("GET")) { ObjectNode o = JSON.createObjectNode(); o.set("subscriptions", push.describe()); yield o; }
+                requireMethod(method, "POST");
+                yield push.register(body(req));
+            }
             case "/v1/health" -> { requireMethod(method, "GET"); yield health(); }
             case "/v1/stats" -> { requireMethod(method, "GET"); yield stats(); }
             case "/v1/send" -> { requireMethod(method, "POST"); yield send(body(req)); }
             case "/v1/receive" -> { requireMethod(method, "POST"); yield receive(body(req)); }
             case "/v1/settle" -> { requireMethod(method, "POST"); yield settle(body(req)); }
             case "/v1/close" -> { requireMethod(method, "POST"); yield close(body(req)); }
-            default -> throw new ApiError(404, "not_found", "no endpoint " + path + ": use /v1/send, /v1/receive, /v1/settle, /v1/close, /v1/health or /v1/stats");
+            default -> throw new ApiError(404, "not_found", "no endpoint " + path + ": use /v1/send, /v1/receive, /v1/settle, /v1/close, /v1/push, /v1/health or /v1/stats");
         };
     }
 
@@ -183,6 +196,7 @@ final class HubApi extends Handler.Abstract {
         jn.put("segments", j.segments());
         jn.put("diskBytes", j.diskBytes());
         jn.put("unacked", j.live());
+        o.set("push", push.describe()); // without secrets or tokens; URLs without user info and query
         return o;
     }
 

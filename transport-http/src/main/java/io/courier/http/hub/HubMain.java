@@ -5,7 +5,8 @@ import java.time.Duration;
 
 /**
  * Runs a hub standalone: {@code java -cp … io.courier.http.hub.HubMain --port 8080 --data DIR [--token T]
- * [--host H] [--max-payload BYTES] [--segment-bytes BYTES] [--session-timeout-ms MS]}. The token may also come from
+ * [--host H] [--max-payload BYTES] [--segment-bytes BYTES] [--session-timeout-ms MS] [--push GROUP[/MEMBER]=URL …]
+ * [--push-allow HOST,HOST] [--push-secret S | env COURIER_PUSH_SECRET]}. The token may also come from
  * the environment variable {@code COURIER_HUB_TOKEN} (so that it does not show in the process list). Prints
  * {@code courier hub listening on URL} once it accepts requests.
  */
@@ -35,6 +36,8 @@ public final class HubMain {
         String host = "127.0.0.1";
         HubOptions d = HubOptions.defaults(0, Path.of("."));
         long maxPayload = d.maxPayloadBytes(), segment = d.segmentBytes(), session = d.sessionTimeout().toMillis();
+        java.util.List<String> pushAllow = new java.util.ArrayList<>(), push = new java.util.ArrayList<>();
+        String pushSecret = System.getenv("COURIER_PUSH_SECRET");
         for (int i = 0; i < args.length; i++) {
             String a = args[i];
             if (i + 1 >= args.length) throw new IllegalArgumentException("option " + a + " needs a value");
@@ -48,7 +51,10 @@ public final class HubMain {
                     case "--max-payload" -> maxPayload = Long.parseLong(v);
                     case "--segment-bytes" -> segment = Long.parseLong(v);
                     case "--session-timeout-ms" -> session = Long.parseLong(v);
-                    default -> throw new IllegalArgumentException("unknown option " + a + ": use --port, --data, --token, --host, --max-payload, --segment-bytes, --session-timeout-ms");
+                    case "--push" -> push.add(v);
+                    case "--push-allow" -> { for (String h : v.split(",")) if (!h.isBlank()) pushAllow.add(h.trim()); }
+                    case "--push-secret" -> pushSecret = v;
+                    default -> throw new IllegalArgumentException("unknown option " + a + ": use --port, --data, --token, --host, --max-payload, --segment-bytes, --session-timeout-ms, --push GROUP[/MEMBER]=URL, --push-allow HOST[,HOST], --push-secret S");
                 }
             } catch (NumberFormatException e) {
                 throw new IllegalArgumentException("option " + a + " needs a whole number, got '" + v + "'");
@@ -56,6 +62,7 @@ public final class HubMain {
         }
         if (data == null) throw new IllegalArgumentException("--data DIR is required: the directory of the hub's journal");
         long body = Math.max(d.maxBodyBytes(), maxPayload * 2 + 4096);
-        return new HubOptions(host, port, data, token, maxPayload, body, segment, Duration.ofMillis(session), d.maxWait());
+        return new HubOptions(host, port, data, token, maxPayload, body, segment, Duration.ofMillis(session), d.maxWait(),
+                pushAllow, push, pushSecret);
     }
 }

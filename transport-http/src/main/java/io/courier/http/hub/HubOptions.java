@@ -2,6 +2,7 @@ package io.courier.http.hub;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 
 /**
  * How a hub runs.
@@ -15,14 +16,29 @@ import java.time.Duration;
  * @param segmentBytes    journal segment size at which a new segment starts
  * @param sessionTimeout  a poller that sends nothing for this long is gone: its leases are released
  * @param maxWait         longest long-poll wait a receive may ask for
+ * @param pushAllow       hosts the hub may push to (exact names or addresses); empty: loopback only
+ * @param push            push subscriptions made at start, each {@code GROUP[/MEMBER]=URL} (signed with {@code pushSecret})
+ * @param pushSecret      the Standard Webhooks secret of the {@code push} subscriptions made at start
  */
 public record HubOptions(String host, int port, Path dataDir, String token, long maxPayloadBytes, long maxBodyBytes,
-                         long segmentBytes, Duration sessionTimeout, Duration maxWait) {
+                         long segmentBytes, Duration sessionTimeout, Duration maxWait, List<String> pushAllow, List<String> push,
+                         String pushSecret) {
+
+    public HubOptions(String host, int port, Path dataDir, String token, long maxPayloadBytes, long maxBodyBytes,
+                      long segmentBytes, Duration sessionTimeout, Duration maxWait) {
+        this(host, port, dataDir, token, maxPayloadBytes, maxBodyBytes, segmentBytes, sessionTimeout, maxWait, List.of(), List.of(), null);
+    }
 
     public HubOptions {
         if (port < 0 || port > 65535) throw new IllegalArgumentException("hub port must be 0 to 65535, got " + port);
         if (dataDir == null) throw new IllegalArgumentException("hub data directory missing: give one, e.g. --data ./courier-data");
         if (token != null && token.isBlank()) token = null;
+        pushAllow = pushAllow == null ? List.of() : List.copyOf(pushAllow);
+        push = push == null ? List.of() : List.copyOf(push);
+        if (pushSecret != null && pushSecret.isBlank()) pushSecret = null;
+        if (!push.isEmpty() && pushSecret == null) {
+            throw new IllegalArgumentException("--push needs a signing secret: give --push-secret S or the environment variable COURIER_PUSH_SECRET");
+        }
         if (maxPayloadBytes < 1 || maxBodyBytes < maxPayloadBytes) {
             throw new IllegalArgumentException("max body (" + maxBodyBytes + ") must be at least the max payload (" + maxPayloadBytes + ")");
         }
@@ -33,13 +49,19 @@ public record HubOptions(String host, int port, Path dataDir, String token, long
         return new HubOptions("127.0.0.1", port, dataDir, null, 1 << 20, 16 << 20, 64L << 20, Duration.ofSeconds(30), Duration.ofSeconds(30));
     }
 
-    public HubOptions withToken(String t) { return new HubOptions(host, port, dataDir, t, maxPayloadBytes, maxBodyBytes, segmentBytes, sessionTimeout, maxWait); }
+    public HubOptions withToken(String t) { return new HubOptions(host, port, dataDir, t, maxPayloadBytes, maxBodyBytes, segmentBytes, sessionTimeout, maxWait, pushAllow, push, pushSecret); }
 
-    public HubOptions withHost(String h) { return new HubOptions(h, port, dataDir, token, maxPayloadBytes, maxBodyBytes, segmentBytes, sessionTimeout, maxWait); }
+    public HubOptions withHost(String h) { return new HubOptions(h, port, dataDir, token, maxPayloadBytes, maxBodyBytes, segmentBytes, sessionTimeout, maxWait, pushAllow, push, pushSecret); }
 
-    public HubOptions withLimits(long payload, long body) { return new HubOptions(host, port, dataDir, token, payload, body, segmentBytes, sessionTimeout, maxWait); }
+    public HubOptions withLimits(long payload, long body) { return new HubOptions(host, port, dataDir, token, payload, body, segmentBytes, sessionTimeout, maxWait, pushAllow, push, pushSecret); }
 
-    public HubOptions withSegmentBytes(long bytes) { return new HubOptions(host, port, dataDir, token, maxPayloadBytes, maxBodyBytes, bytes, sessionTimeout, maxWait); }
+    public HubOptions withSegmentBytes(long bytes) { return new HubOptions(host, port, dataDir, token, maxPayloadBytes, maxBodyBytes, bytes, sessionTimeout, maxWait, pushAllow, push, pushSecret); }
 
-    public HubOptions withSessionTimeout(Duration d) { return new HubOptions(host, port, dataDir, token, maxPayloadBytes, maxBodyBytes, segmentBytes, d, maxWait); }
+    public HubOptions withSessionTimeout(Duration d) { return new HubOptions(host, port, dataDir, token, maxPayloadBytes, maxBodyBytes, segmentBytes, d, maxWait, pushAllow, push, pushSecret); }
+
+    /** Hosts the hub may push to (empty: loopback only). */
+    public HubOptions withPushAllow(List<String> hosts) { return new HubOptions(host, port, dataDir, token, maxPayloadBytes, maxBodyBytes, segmentBytes, sessionTimeout, maxWait, hosts, push, pushSecret); }
+
+    /** Push subscriptions to make at start ({@code GROUP[/MEMBER]=URL}), signed with {@code secret}. */
+    public HubOptions withPush(List<String> subscriptions, String secret) { return new HubOptions(host, port, dataDir, token, maxPayloadBytes, maxBodyBytes, segmentBytes, sessionTimeout, maxWait, pushAllow, subscriptions, secret); }
 }

@@ -103,7 +103,7 @@ final class Journal implements AutoCloseable {
     /** Opens (creating if needed) the journal in {@code dir} and replays it. */
     static Journal open(Path dir, long segmentBytes) throws IOException { return new Journal(dir, segmentBytes); }
 
-    /** The live messages found at open, in the order they were first accepted, with their delivery counts. */
+    /** The live messages (and push subscriptions, type PUSH) found at open, in the order they were first accepted, with their delivery counts. */
     List<JournalRecord> recovered() { return recovered; }
 
     /** A fresh journal sequence number for a new message. */
@@ -201,7 +201,7 @@ final class Journal implements AutoCloseable {
 
     private void apply(JournalRecord r, Segment segment, int bytes) {
         switch (r.type()) {
-            case SEND -> {
+            case SEND, PUSH -> {
                 Live old = index.put(r.seq(), new Live(r, segment, bytes));
                 if (old != null) release(old);
                 segment.live++;
@@ -254,7 +254,7 @@ final class Journal implements AutoCloseable {
         moving.sort(Comparator.comparingLong(l -> l.send.seq()));
         Segment active = segments.peekLast();
         for (Live l : moving) {
-            JournalRecord again = JournalRecord.send(l.send.seq(), l.send.message(), l.deliveries);
+            JournalRecord again = new JournalRecord(l.send.type(), l.send.seq(), l.send.message(), l.deliveries);
             byte[] bytes = again.encode();
             writeFully(active.channel, new ByteBuffer[] {ByteBuffer.wrap(bytes)}, bytes.length);
             active.size += bytes.length;
@@ -322,7 +322,7 @@ final class Journal implements AutoCloseable {
         }
         nextSeq.set(maxSeq + 1);
         List<JournalRecord> live = new ArrayList<>(index.size());
-        for (Live l : index.values()) live.add(JournalRecord.send(l.send.seq(), l.send.message(), l.deliveries));
+        for (Live l : index.values()) live.add(new JournalRecord(l.send.type(), l.send.seq(), l.send.message(), l.deliveries));
         live.sort(Comparator.comparingLong(JournalRecord::seq));
         if (!files.isEmpty()) log.info("journal {}: replayed {} segments, {} unacked messages recovered", dir, files.size(), live.size());
         return live;

@@ -15,23 +15,30 @@ import java.util.zip.CRC32C;
  * <ul>
  *   <li>{@code SEND}: an accepted message with its deliveries so far (0 when new; more when compaction rewrites it);</li>
  *   <li>{@code ACK}: the message is done (acked or dead-lettered);</li>
- *   <li>{@code ATTEMPTS}: the message has been delivered this many times (so that C15 survives a restart).</li>
+ *   <li>{@code ATTEMPTS}: the message has been delivered this many times (so that C15 survives a restart);</li>
+ *   <li>{@code PUSH}: a push subscription (its definition as the message: destination = its group and member,
+ *   payload = its JSON); live like a SEND until an ACK of its sequence number removes it, and compacted like one.</li>
  * </ul>
  * A record whose length or checksum does not match is a torn write from a crash: replay stops there.
  */
 record JournalRecord(Type type, long seq, Message message, int deliveries) {
 
     /** What a record says. */
-    enum Type { SEND, ACK, ATTEMPTS }
+    enum Type { SEND, ACK, ATTEMPTS, PUSH }
 
     static JournalRecord send(long seq, Message m, int deliveries) { return new JournalRecord(Type.SEND, seq, m, deliveries); }
+
+    static JournalRecord push(long seq, Message definition) { return new JournalRecord(Type.PUSH, seq, definition, 0); }
+
+    /** True for the records that are live until acked (a message or a push subscription). */
+    boolean holdsMessage() { return type == Type.SEND || type == Type.PUSH; }
 
     static JournalRecord ack(long seq) { return new JournalRecord(Type.ACK, seq, null, 0); }
 
     static JournalRecord attempts(long seq, int deliveries) { return new JournalRecord(Type.ATTEMPTS, seq, null, deliveries); }
 
     /** True when the record must be on disk before its caller hears back (a send: clause C1). */
-    boolean mustForce() { return type == Type.SEND; }
+    boolean mustForce() { return holdsMessage(); }
 
     /** The framed bytes of this record. */
     byte[] encode() {
@@ -41,7 +48,7 @@ record JournalRecord(Type type, long seq, Message message, int deliveries) {
             out.writeByte(type.ordinal());
             out.writeLong(seq);
             out.writeInt(deliveries);
-            if (type == Type.SEND) writeMessage(out, message);
+            if (holdsMessage()) writeMessage(out, message);
             byte[] b = body.toByteArray();
             CRC32C crc = new CRC32C();
             crc.update(b);
@@ -62,7 +69,7 @@ record JournalRecord(Type type, long seq, Message message, int deliveries) {
         Type type = Type.values()[in.readUnsignedByte()];
         long seq = in.readLong();
         int deliveries = in.readInt();
-        Message m = type == Type.SEND ? readMessage(in) : null;
+        Message m = type == Type.SEND || type == Type.PUSH ? readMessage(in) : null;
         return new JournalRecord(type, seq, m, deliveries);
     }
 

@@ -1,0 +1,243 @@
+package io.courier.http;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.sun.net.httpserver.Headers;
+import com.sun.net.httpserver.HttpExchange;
+import io.courier.Destination;
+import io.courier.Message;
+import io.courier.spi.Received;
+import io.courier.spi.Receiver;
+import io.courier.spi.ReceiverSpec;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A receiver fed by the hub's pushes ({@code http://hub:8080?push=http://127.0.0.1:9000/}): at open it registers a
+ * push subscription for its group (and member) with a fresh secret, pointing at its own path on the transport's
+ * {@link PushServer}; each push is verified ({@link WebhookVerifier}, else 401), then held until the runtime's
+ * {@link #receive} takes it, answered 202 (the receiver holds the lease), and settled through {@code /v1/settle}
+ * like a long-poll delivery (ack, nack with delay, lease extension). The hub's {@code concurrency} is the prefetch,
+ * so at most that many pushes wait here (C11). {@link #close()} posts the queued settlements, answers the waiting
+ * pushes 503 {@code Retry-After: 0}, and removes the subscription, which releases its unsettled leases (C13).
+ */
+final class PushReceiver implements Receiver {
+    private static final Logger log = LoggerFactory.getLogger(PushReceiver.class);
+    private static final SecureRandom RANDOM = new SecureRandom();
+    static final long PUSH_TIMEOUT_MS = 30_000;
+
+    private record Held(HttpDelivery delivery, CompletableFuture<Integer> answer) {}
+
+    private record Settlement(String kind, String lease, long millis) {}
+
+    private final HubClient client;
+    private final ReceiverSpec spec;
+    private final PushServer server;
+    private final String path;
+    private final WebhookVerifier verifier;
+    private final String subscription;
+    private final LinkedBlockingQueue<Held> held = new LinkedBlockingQueue<>();
+    private final LinkedBlockingQueue<Settlement> settlements = new LinkedBlockingQueue<>();
+    private final AtomicBoolean closed = new AtomicBoolean();
+    private final Thread flusher;
+    private final Runnable onClose;
+
+    PushReceiver(HubClient client, ReceiverSpec spec, PushServer server, Runnable onClose) throws InterruptedException {
+        this.client = client;
+        this.spec = spec;
+        this.server = server;
+        this.onClose = onClose;
+        byte[] key = new byte[24];
+        RANDOM.nextBytes(key);
+        String secret = "whsec_" + Base64.getEncoder().encodeToString(key);
+        this.verifier = new WebhookVerifier(secret);
+        this.path = server.register(this::handle);
+        ObjectNode body = HubClient.JSON.createObjectNode();
+        body.put("group", spec.group());
+        if (spec.member() != null) body.put("member", spec.member());
+        body.put("url", server.url(path));
+        body.put("secret", secret);
+        body.put("concurrency", Math.min(256, spec.prefetch()));
+        body.put("timeoutMs", PUSH_TIMEOUT_MS);
+        body.put("leaseMs", Math.max(spec.ackDeadline().toMillis(), PUSH_TIMEOUT_MS + 1_000));
+        body.put("maxAttempts", 1_000); // the runtime dead-letters at its maxAttempts; the hub only past this
+        JsonNode answer;
+        try {
+            answer = client.callRetrying("/v1/push", body, Duration.ofSeconds(30), System.currentTimeMillis() + client.settings().retryFor.toMillis());
+        } catch (RuntimeException | InterruptedException e) {
+            server.unregister(path);
+            throw e;
+        }
+        this.subscription = answer.get("id").asText();
+        this.flusher = Thread.ofVirtual().name("courier-push-settle-" + spec.group()).start(this::flushLoop);
+        log.info("push receiver group={} member={} at {} (subscription {})", spec.group(), spec.member(), server.url(path), subscription);
+    }
+
+    /** One push from the hub (on the server's virtual thread). */
+    private void handle(HttpExchange ex) throws IOException {
+        int status;
+        if (closed.get()) {
+            ex.getResponseHeaders().add("Retry-After", "0");
+            status = 503;
+        } else if (!ex.getRequestMethod().equals("POST")) {
+            status = 405;
+        } else {
+            byte[] body;
+            try (InputStream in = ex.getRequestBody()) {
+                body = in.readNBytes(64 << 20);
+            }
+            Headers h = ex.getRequestHeaders();
+            HttpDelivery d;
+            try {
+                verifier.verify(h.getFirst(WebhookVerifier.ID), h.getFirst(WebhookVerifier.TIMESTAMP), h.getFirst(WebhookVerifier.SIGNATURE), body);
+                d = decode(h, body);
+            } catch (WebhookVerifier.Refused e) {
+                log.warn("push refused group={}: {}", spec.group(), e.getMessage());
+                byte[] m = ("{\"error\":\"bad_signature\",\"message\":\"" + e.getMessage().replace("\"", "'") + "\"}").getBytes(StandardCharsets.UTF_8);
+                ex.getResponseHeaders().add("Content-Type", "application/json");
+                ex.sendResponseHeaders(401, m.length);
+                ex.getResponseBody().write(m);
+                ex.close();
+                return;
+            } catch (RuntimeException e) {
+                ex.sendResponseHeaders(400, -1);
+                ex.close();
+                return;
+            }
+            Held p = new Held(d, new CompletableFuture<>());
+            held.add(p);
+            try {
+                status = p.answer.get(PUSH_TIMEOUT_MS, TimeUnit.MILLISECONDS);
+            } catch (Exception e) {
+                status = 503; // not taken in time: the hub counts a failed attempt and retries
+                p.answer.complete(503);
+                held.remove(p);
+            }
+            if (status == 503) ex.getResponseHeaders().add("Retry-After", "0");
+        }
+        ex.sendResponseHeaders(status, -1);
+        ex.close();
+    }
+
+    /** The hub's push envelope (module README) back into a message. */
+    static HttpDelivery decode(Headers h, byte[] body) {
+        Message.Builder b = Message.to(Destination.parse(h.getFirst("courier-destination")));
+        String id = h.getFirst("courier-message-id");
+        if (id.startsWith("b64:")) id = new String(Base64.getDecoder().decode(id.substring(4)), StandardCharsets.UTF_8);
+        b.id(id);
+        for (var e : h.entrySet()) {
+            String name = e.getKey().toLowerCase(java.util.Locale.ROOT);
+            if (name.startsWith("courier-header-b64-")) {
+                b.header(name.substring(19), new String(Base64.getDecoder().decode(e.getValue().get(0)), StandardCharsets.UTF_8));
+            } else if (name.startsWith("courier-header-")) {
+                b.header(name.substring(15), e.getValue().get(0));
+            }
+        }
+        if (h.getFirst("courier-key") != null) b.orderingKey(h.getFirst("courier-key"));
+        b.payload(body);
+        return new HttpDelivery(b.build(), Integer.parseInt(h.getFirst("courier-attempt")), h.getFirst("courier-lease"));
+    }
+
+    @Override
+    public List<? extends Received> receive(int max, Duration wait) throws InterruptedException {
+        List<HttpDelivery> out = new ArrayList<>();
+        if (closed.get()) return out;
+        Held first = held.poll(Math.max(0, wait.toMillis()), TimeUnit.MILLISECONDS);
+        List<Held> got = new ArrayList<>();
+        if (first != null) {
+            got.add(first);
+            held.drainTo(got, max - 1);
+        }
+        for (Held p : got) {
+            if (p.answer.complete(202)) out.add(p.delivery); // else the push timed out meanwhile: the hub retries it
+        }
+        return out;
+    }
+
+    @Override
+    public void ack(List<? extends Received> deliveries) { queue("ack", deliveries, 0); }
+
+    @Override
+    public void nack(List<? extends Received> deliveries, Duration delay) { queue("nack", deliveries, delay.toMillis()); }
+
+    @Override
+    public void extendLease(List<? extends Received> deliveries, Duration extension) { queue("extend", deliveries, extension.toMillis()); }
+
+    private void queue(String kind, List<? extends Received> deliveries, long millis) {
+        if (closed.get() && !flusher.isAlive()) return;
+        for (Received r : deliveries) if (r instanceof HttpDelivery d) settlements.add(new Settlement(kind, d.lease(), millis));
+    }
+
+    private void flushLoop() {
+        List<Settlement> batch = new ArrayList<>();
+        while (true) {
+            Settlement first;
+            try {
+                first = settlements.poll(100, TimeUnit.MILLISECONDS);
+            } catch (InterruptedException e) {
+                first = null;
+            }
+            if (first == null) {
+                if (closed.get()) return;
+                continue;
+            }
+            batch.add(first);
+            settlements.drainTo(batch, 5_000);
+            post(batch);
+            batch.clear();
+        }
+    }
+
+    private void post(List<Settlement> batch) {
+        ObjectNode body = HubClient.JSON.createObjectNode();
+        ArrayNode ack = body.putArray("ack"), nack = body.putArray("nack"), extend = body.putArray("extend");
+        for (Settlement s : batch) {
+            switch (s.kind) {
+                case "ack" -> ack.add(s.lease);
+                case "nack" -> nack.addObject().put("lease", s.lease).put("delayMs", Math.max(0, s.millis));
+                default -> extend.addObject().put("lease", s.lease).put("ms", Math.max(1, s.millis));
+            }
+        }
+        try {
+            client.callRetrying("/v1/settle", body, Duration.ofSeconds(30), System.currentTimeMillis() + client.settings().retryFor.toMillis());
+        } catch (RuntimeException e) {
+            log.warn("settlement failed transport=http push group={} count={}: {} (the messages will be redelivered)", spec.group(), batch.size(), e.getMessage());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    @Override
+    public void close() {
+        if (!closed.compareAndSet(false, true)) return;
+        Held p;
+        while ((p = held.poll()) != null) p.answer.complete(503);
+        try {
+            flusher.join(35_000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        try {
+            client.call("DELETE", "/v1/push/" + subscription, null, Duration.ofSeconds(10));
+        } catch (HubClient.Unreachable | RuntimeException e) {
+            log.warn("removing push subscription {} failed: {} (remove it with DELETE /v1/push/{})", subscription, e.getMessage(), subscription);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        server.unregister(path);
+        onClose.run();
+    }
+}

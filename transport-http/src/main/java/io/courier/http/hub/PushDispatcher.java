@@ -1,0 +1,445 @@
+package io.courier.http.hub;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.courier.Destination;
+import io.courier.Message;
+import io.courier.RetryPolicy;
+import io.courier.http.WebhookVerifier;
+import io.courier.mem.MemEngine;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.ConnectException;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.net.http.HttpTimeoutException;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.stream.Collectors;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Push delivery (issue #16): the hub posts each delivery of a subscribed group to the subscription's HTTP endpoint
+ * and settles it by the answer (the table in the module README). Each subscription is one hub session, so it
+ * competes with pollers and other endpoints like a member, and its leases go back when it is removed. At most
+ * {@code concurrency} requests are in flight per endpoint, and an endpoint only ever holds that many leases plus
+ * those it took with 202: an endpoint that fails for hours holds a few leases and its backlog stays in the engine's
+ * queues (where it would be anyway), never in buffers of the dispatcher, and other groups have their own sessions
+ * and threads.
+ */
+final class PushDispatcher implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(PushDispatcher.class);
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final SecureRandom RANDOM = new SecureRandom();
+    static final int MAX_SUBSCRIPTIONS = 1_000;
+    static final long MAX_RETRY_AFTER_MS = 3_600_000;
+
+    private final DurableQueues queues;
+    private final ExecutorService executor;
+    private final Set<String> allow; // empty: loopback only
+    private final HttpClient client;
+    private final Map<String, Endpoint> endpoints = new ConcurrentHashMap<>();
+    private volatile boolean closed;
+
+    PushDispatcher(DurableQueues queues, List<String> allowHosts, ExecutorService executor) {
+        this.queues = queues;
+        this.executor = executor;
+        this.allow = allowHosts == null ? Set.of() : allowHosts.stream().map(h -> h.trim().toLowerCase(Locale.ROOT))
+                .filter(h -> !h.isEmpty()).collect(Collectors.toUnmodifiableSet());
+        this.client = HttpClient.newBuilder().followRedirects(HttpClient.Redirect.NEVER).version(HttpClient.Version.HTTP_1_1)
+                .connectTimeout(Duration.ofSeconds(5)).executor(executor).build();
+        for (JournalRecord r : queues.recoveredPush()) {
+            try {
+                start(PushSubscription.fromMessage(r.message()), r.seq());
+            } catch (IOException | RuntimeException e) {
+                log.error("hub: push subscription {} in the journal is unreadable ({}); skipped", r.message().id(), e.getClass().getSimpleName());
+            }
+        }
+        if (!endpoints.isEmpty()) log.info("hub: {} push subscriptions restored from the journal", endpoints.size());
+    }
+
+    String allowDescription() { return allow.isEmpty() ? "loopback only (127.0.0.1, ::1, localhost)" : String.join(", ", allow); }
+
+    boolean allowed(String host) {
+        if (host == null) return false;
+        String h = host.toLowerCase(Locale.ROOT);
+        if (allow.isEmpty()) return h.equals("localhost") || h.equals("[::1]") || h.equals("::1") || h.matches("127(\\.\\d{1,3}){3}");
+        return allow.contains(h) || (h.startsWith("[") && allow.contains(h.substring(1, h.length() - 1)));
+    }
+
+    // ------------------------------------------------------------------ registration
+
+    /** Validates a {@code POST /v1/push} body (a 400 names the field), journals the subscription, starts it. */
+    ObjectNode register(JsonNode body) throws InterruptedException {
+        String group = Fields.string(body, "group", "group", true);
+        String member = Fields.string(body, "member", "member", false);
+        String url = Fields.string(body, "url", "url", true);
+        String secret = Fields.string(body, "secret", "secret", false);
+        String token = Fields.string(body, "token", "token", false);
+        int concurrency = (int) Fields.number(body, "concurrency", "concurrency", 4, 1, 256);
+        long timeout = Fields.number(body, "timeoutMs", "timeoutMs", 10_000, 100, 300_000);
+        int maxAttempts = (int) Fields.number(body, "maxAttempts", "maxAttempts", 5, 1, 1_000);
+        long retryInitial = Fields.number(body, "retryInitialMs", "retryInitialMs", 200, 0, 3_600_000);
+        long retryMax = Fields.number(body, "retryMaxMs", "retryMaxMs", 30_000, retryInitial, 24L * 3_600_000);
+        long lease = Fields.number(body, "leaseMs", "leaseMs", Math.max(30_000, timeout + 5_000), timeout + 1_000, 24L * 3_600_000);
+        PushSubscription sub = build(group, member, url, secret, token, concurrency, timeout, maxAttempts, retryInitial, retryMax, lease);
+        boolean generated = sub.secret() == null && sub.token() == null;
+        if (generated) sub = withSecret(sub, "whsec_" + Base64.getEncoder().encodeToString(randomBytes(24)));
+        add(sub);
+        ObjectNode o = sub.describe();
+        if (generated) o.put("secret", sub.secret()); // shown once, to the caller, never in stats or logs
+        return o;
+    }
+
+    private static PushSubscription withSecret(PushSubscription s, String secret) {
+        return new PushSubscription(s.id(), s.group(), s.member(), s.url(), secret, s.token(), s.concurrency(), s.timeoutMs(),
+                s.maxAttempts(), s.retryInitialMs(), s.retryMaxMs(), s.leaseMs());
+    }
+
+    /** A subscription from its parts, or a 400 naming the problem (the URL shown without user info and query). */
+    PushSubscription build(String group, String member, String url, String secret, String token, int concurrency, long timeout,
+                           int maxAttempts, long retryInitial, long retryMax, long lease) {
+        try {
+            if (member == null) Destination.any(group); else Destination.uni(group, member);
+        } catch (IllegalArgumentException e) {
+            throw ApiError.badRequest(e.getMessage());
+        }
+        URI u;
+        try {
+            u = new URI(url);
+        } catch (URISyntaxException e) {
+            throw ApiError.badRequest("field 'url' is not a valid URL: give e.g. http://127.0.0.1:9000/hook");
+        }
+        if (u.getScheme() == null || !(u.getScheme().equals("http") || u.getScheme().equals("https")) || u.getHost() == null) {
+            throw ApiError.badRequest("field 'url' must be an absolute http:// or https:// URL with a host, e.g. http://127.0.0.1:9000/hook");
+        }
+        if (!allowed(u.getHost())) {
+            throw new ApiError(400, "push_host_not_allowed", "push target host '" + u.getHost() + "' is not allowed: this hub posts only to "
+                    + allowDescription() + "; start it with --push-allow " + u.getHost() + " to allow it");
+        }
+        if (secret != null && secret.isEmpty()) throw ApiError.badRequest("field 'secret' is empty: give a secret or leave it out (the hub then makes one)");
+        if (secret != null) {
+            try {
+                WebhookVerifier.sign(secret, "x", 0, new byte[0]);
+            } catch (IllegalArgumentException e) {
+                throw ApiError.badRequest("field 'secret': " + e.getMessage());
+            }
+        }
+        if (token != null && (token.isEmpty() || !printable(token))) throw ApiError.badRequest("field 'token' must be 1 or more printable ASCII characters");
+        return new PushSubscription(PushSubscription.newId(), group, member, u, secret, token, concurrency, timeout, maxAttempts,
+                retryInitial, retryMax, lease);
+    }
+
+    /** Journals (forced) and starts a subscription. */
+    void add(PushSubscription sub) throws InterruptedException {
+        if (endpoints.size() >= MAX_SUBSCRIPTIONS) {
+            throw new ApiError(409, "too_many_push_subscriptions", "the hub holds " + MAX_SUBSCRIPTIONS + " push subscriptions, its limit: remove some first");
+        }
+        long seq;
+        try {
+            seq = queues.journalPush(sub.toMessage()).get(60, TimeUnit.SECONDS);
+        } catch (ExecutionException | java.util.concurrent.TimeoutException e) {
+            throw new ApiError(503, "journal_failed", "the hub could not journal the push subscription: retry later");
+        }
+        start(sub, seq);
+        log.info("hub: push subscription {} for group {}{} to {} (concurrency {}, timeout {} ms, max attempts {})", sub.id(), sub.group(),
+                sub.member() == null ? "" : " member " + sub.member(), sub.safeUrl(), sub.concurrency(), sub.timeoutMs(), sub.maxAttempts());
+    }
+
+    private void start(PushSubscription sub, long seq) {
+        Endpoint e = new Endpoint(sub, seq);
+        endpoints.put(sub.id(), e);
+        e.loop = Thread.ofVirtual().name("courier-push-" + sub.id()).start(e::run);
+    }
+
+    /** Removes a subscription: journaled, its loop stopped, its leases released. False when unknown. */
+    boolean remove(String id) throws InterruptedException {
+        Endpoint e = endpoints.remove(id);
+        if (e == null) return false;
+        e.stop();
+        try {
+            queues.journalUnpush(e.seq).get(60, TimeUnit.SECONDS);
+        } catch (ExecutionException | java.util.concurrent.TimeoutException ex) {
+            throw new ApiError(503, "journal_failed", "the hub could not journal the removal: retry");
+        }
+        log.info("hub: push subscription {} removed", id);
+        return true;
+    }
+
+    /** True when a subscription for this group, member and URL exists. */
+    boolean has(String group, String member, String url) {
+        for (Endpoint e : endpoints.values()) {
+            if (e.sub.group().equals(group) && java.util.Objects.equals(e.sub.member(), member) && e.sub.url().toString().equals(url)) return true;
+        }
+        return false;
+    }
+
+    ArrayNode describe() {
+        ArrayNode out = JSON.createArrayNode();
+        for (Endpoint e : endpoints.values()) {
+            ObjectNode o = e.sub.describe();
+            o.put("inFlight", e.inFlight.get());
+            o.put("maxInFlightSeen", e.maxInFlight.get());
+            o.put("pushed", e.pushed.get());
+            o.put("acked", e.acked.get());
+            o.put("accepted202", e.held.get());
+            o.put("retried", e.retried.get());
+            o.put("deadLettered", e.dead.get());
+            if (e.last != null) o.put("lastOutcome", e.last);
+            out.add(o);
+        }
+        return out;
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+        for (Endpoint e : endpoints.values()) e.stop();
+        client.shutdownNow();
+    }
+
+    // ------------------------------------------------------------------ one endpoint
+
+    private final class Endpoint {
+        final PushSubscription sub;
+        final long seq;
+        final String sessionId;
+        final Semaphore slots;
+        final RetryPolicy retry;
+        final AtomicInteger inFlight = new AtomicInteger(), maxInFlight = new AtomicInteger();
+        final AtomicLong pushed = new AtomicLong(), acked = new AtomicLong(), held = new AtomicLong(), retried = new AtomicLong(), dead = new AtomicLong();
+        volatile String last;
+        volatile boolean stopped;
+        volatile Sessions.Session session;
+        Thread loop;
+
+        Endpoint(PushSubscription sub, long seq) {
+            this.sub = sub;
+            this.seq = seq;
+            this.sessionId = sub.id() + "-" + Long.toHexString(RANDOM.nextLong());
+            this.slots = new Semaphore(sub.concurrency());
+            this.retry = RetryPolicy.exponential(sub.maxAttempts(), Duration.ofMillis(sub.retryInitialMs()), Duration.ofMillis(sub.retryMaxMs()));
+        }
+
+        void stop() {
+            stopped = true;
+            queues.sessions().close(sessionId);
+            if (loop != null) loop.interrupt();
+        }
+
+        /** Takes as many deliveries as there are free request slots, and posts each on its own virtual thread. */
+        void run() {
+            while (!stopped && !closed) {
+                try {
+                    if (session == null || session.closed) session = queues.sessions().open(sessionId, sub.group(), sub.member());
+                    if (!slots.tryAcquire(5, TimeUnit.SECONDS)) { session.touch(); continue; } // all busy: keep the session alive
+                    int n = 1;
+                    while (n < sub.concurrency() && slots.tryAcquire()) n++;
+                    List<DurableQueues.Lease> got;
+                    try {
+                        got = queues.receive(session, n, 10_000, sub.leaseMs()).get();
+                    } catch (ExecutionException e) {
+                        slots.release(n);
+                        Thread.sleep(100);
+                        continue;
+                    }
+                    slots.release(n - got.size());
+                    for (DurableQueues.Lease l : got) {
+                        executor.execute(() -> {
+                            try {
+                                push(l);
+                            } catch (RuntimeException e) {
+                                log.warn("hub: push of {} for {} failed unexpectedly: {}", l.message().id(), sub.id(), e.toString());
+                            } finally {
+                                slots.release();
+                            }
+                        });
+                    }
+                } catch (InterruptedException e) {
+                    if (stopped || closed) return;
+                } catch (RuntimeException e) {
+                    if (stopped || closed) return;
+                    log.warn("hub: push loop of {} failed: {}; continuing", sub.id(), e.toString());
+                    try { Thread.sleep(500); } catch (InterruptedException ie) { return; }
+                }
+            }
+        }
+
+        void push(DurableQueues.Lease l) {
+            MemEngine.Delivered d = queues.parseLease(l.id());
+            if (l.attempt() > sub.maxAttempts()) { // a lease that expired (202 and no settlement, or a restart) counted
+                deadLetter(d, "attempt " + l.attempt() + " is past maxAttempts " + sub.maxAttempts()
+                        + " (the last lease expired unsettled) for push endpoint " + sub.safeUrl());
+                return;
+            }
+            HttpRequest req = request(l);
+            int now = inFlight.incrementAndGet();
+            maxInFlight.accumulateAndGet(now, Math::max);
+            pushed.incrementAndGet();
+            int status;
+            String retryAfter;
+            try {
+                HttpResponse<InputStream> resp = client.send(req, HttpResponse.BodyHandlers.ofInputStream());
+                status = resp.statusCode();
+                retryAfter = resp.headers().firstValue("retry-after").orElse(null);
+                try (InputStream ignored = resp.body()) {
+                    // the answer's body is not read: the status and headers settle the delivery
+                } catch (IOException ignored) {
+                    // nothing to do
+                }
+            } catch (HttpTimeoutException e) {
+                failed(l, d, "no answer within " + sub.timeoutMs() + " ms");
+                return;
+            } catch (ConnectException e) {
+                failed(l, d, "connection refused or unreachable");
+                return;
+            } catch (IOException e) {
+                failed(l, d, "connection failed (" + e.getClass().getSimpleName() + ")");
+                return;
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return; // the hub is stopping: the lease is released with the session
+            } finally {
+                inFlight.decrementAndGet();
+            }
+            if (status == 202) {
+                held.incrementAndGet();
+                last = "202";
+            } else if (status >= 200 && status < 300) {
+                queues.ack(List.of(d));
+                acked.incrementAndGet();
+                last = String.valueOf(status);
+            } else if ((status == 429 || status == 503) && retryAfter != null && retryAfterMillis(retryAfter) >= 0) {
+                long delay = Math.min(MAX_RETRY_AFTER_MS, retryAfterMillis(retryAfter));
+                last = status + " Retry-After " + retryAfter;
+                if (l.attempt() >= sub.maxAttempts()) {
+                    deadLetter(d, "push endpoint " + sub.safeUrl() + " answered HTTP " + status + " (busy) on attempt " + l.attempt() + " of " + sub.maxAttempts());
+                } else {
+                    retried.incrementAndGet();
+                    queues.nack(d, delay);
+                }
+            } else {
+                failed(l, d, "HTTP " + status);
+            }
+        }
+
+        private void failed(DurableQueues.Lease l, MemEngine.Delivered d, String what) {
+            last = what;
+            if (l.attempt() >= sub.maxAttempts()) {
+                deadLetter(d, "push to " + sub.safeUrl() + " failed " + l.attempt() + " times, the last: " + what);
+            } else {
+                retried.incrementAndGet();
+                queues.nack(d, retry.delayAfter(l.attempt()).toMillis());
+            }
+        }
+
+        private void deadLetter(MemEngine.Delivered d, String reason) {
+            dead.incrementAndGet();
+            queues.deadLetter(d, reason).whenComplete((ok, e) -> {
+                if (e != null) log.warn("hub: dead-lettering for push {} failed: {}", sub.id(), e.toString());
+            });
+        }
+
+        private HttpRequest request(DurableQueues.Lease l) {
+            Message m = l.message();
+            byte[] body = m.payload();
+            String webhookId = webhookId(m);
+            long ts = System.currentTimeMillis() / 1000;
+            HttpRequest.Builder b = HttpRequest.newBuilder(sub.url()).timeout(Duration.ofMillis(sub.timeoutMs()))
+                    .POST(HttpRequest.BodyPublishers.ofByteArray(body));
+            String type = m.headers().get("content-type");
+            b.header("content-type", type != null && printable(type) ? type : "application/octet-stream");
+            b.header("courier-message-id", encodedOrHash(m.id()));
+            b.header("courier-attempt", String.valueOf(l.attempt()));
+            b.header("courier-max-attempts", String.valueOf(sub.maxAttempts()));
+            b.header("courier-lease", l.id());
+            b.header("courier-lease-ms", String.valueOf(sub.leaseMs()));
+            b.header("courier-destination", m.destination().toString());
+            b.header("courier-subscription", sub.id());
+            if (m.orderingKey() != null && printable(m.orderingKey())) b.header("courier-key", m.orderingKey());
+            for (var h : m.headers().entrySet()) {
+                String v = h.getValue();
+                if (printable(v)) b.header("courier-header-" + h.getKey(), v);
+                else b.header("courier-header-b64-" + h.getKey(), Base64.getEncoder().encodeToString(v.getBytes(StandardCharsets.UTF_8)));
+                if ((h.getKey().equals("traceparent") || h.getKey().equals("tracestate")) && printable(v)) b.header(h.getKey(), v);
+            }
+            b.header(WebhookVerifier.ID, webhookId);
+            b.header(WebhookVerifier.TIMESTAMP, String.valueOf(ts));
+            if (sub.secret() != null) b.header(WebhookVerifier.SIGNATURE, WebhookVerifier.sign(sub.secret(), webhookId, ts, body));
+            if (sub.token() != null) b.header("authorization", "Bearer " + sub.token());
+            return b.build();
+        }
+    }
+
+    /** The message id when it is a plain token (the same on every attempt, for the receiver's idempotency), else a hash of it. */
+    static String webhookId(Message m) {
+        String id = m.id();
+        if (id.length() <= 200 && id.matches("[A-Za-z0-9._:~-]+")) return id;
+        return "msg_" + hash(m.destination().group() + "\u0000" + id);
+    }
+
+    private static String encodedOrHash(String id) {
+        return id.length() <= 1000 && printable(id) ? id : "b64:" + Base64.getEncoder().encodeToString(id.getBytes(StandardCharsets.UTF_8));
+    }
+
+    private static String hash(String s) {
+        try {
+            byte[] h = MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.UTF_8));
+            return Base64.getUrlEncoder().withoutPadding().encodeToString(h).substring(0, 32);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    static boolean printable(String v) {
+        for (int i = 0; i < v.length(); i++) {
+            char c = v.charAt(i);
+            if (c < 0x20 || c > 0x7e) return false;
+        }
+        return true;
+    }
+
+    /** Retry-After as delay-seconds or an HTTP date, in ms; -1 when unreadable. */
+    static long retryAfterMillis(String v) {
+        String t = v.trim();
+        try {
+            return Math.max(0, (long) (Double.parseDouble(t) * 1000));
+        } catch (NumberFormatException e) {
+            try {
+                return Math.max(0, ZonedDateTime.parse(t, DateTimeFormatter.RFC_1123_DATE_TIME).toInstant().toEpochMilli() - System.currentTimeMillis());
+            } catch (RuntimeException e2) {
+                return -1;
+            }
+        }
+    }
+
+    private static byte[] randomBytes(int n) {
+        byte[] b = new byte[n];
+        RANDOM.nextBytes(b);
+        return b;
+    }
+}
