@@ -40,6 +40,8 @@ final class PgReceiver implements Receiver {
     private final ConcurrentLinkedQueue<Settlement> queued = new ConcurrentLinkedQueue<>();
     private final ReentrantLock flushing = new ReentrantLock();
     private volatile boolean closed;
+    /** Set once close() has settled what it could: no connection is opened again (a racing claim must not leak one). */
+    private volatile boolean released;
     private volatile long unreachableSince;
 
     /** kind: ACK, NACK (visible after delay), RELEASE (as nack, attempt given back), EXTEND. */
@@ -142,6 +144,7 @@ final class PgReceiver implements Receiver {
 
     private Connection connection() throws SQLException {
         if (conn == null) {
+            if (released) throw new SQLException("this receiver of group " + spec.group() + " is closed", "08003");
             Connection c = transport.settings.connect("receiver-" + spec.group());
             // A queue table's statistics are usually stale (analyzed while nearly empty): the planner then reads the
             // whole backlog with a bitmap scan and sorts it for every claim (90 ms for 500 of 100,000 rows, measured),
@@ -322,6 +325,7 @@ final class PgReceiver implements Receiver {
                 try { Thread.sleep(100); } catch (InterruptedException e) { Thread.currentThread().interrupt(); break; }
             }
         }
+        released = true;
         dropConnection();
         transport.forget(this);
     }
