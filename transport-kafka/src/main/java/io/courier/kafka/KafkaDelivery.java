@@ -8,8 +8,9 @@ import org.apache.kafka.common.TopicPartition;
 
 /**
  * One Kafka record as a delivery: the message, its attempt number, where it came from, and its state. State changes
- * are compare-and-set, so a settlement is applied once whatever thread calls it, and a late or duplicate one (after
- * the lease expired, after a revocation, after close) is ignored.
+ * are compare-and-set; out of {@code LEASED} only the winner of the poller's lease table moves it, so a settlement is
+ * applied once whatever thread calls it, and a late or duplicate one (after the lease expired, after a revocation,
+ * after close) is ignored.
  */
 final class KafkaDelivery implements Received {
     /** Not due yet (nack delay or not-before): held by the poller, not counted against prefetch. */
@@ -32,7 +33,6 @@ final class KafkaDelivery implements Received {
     final int attempt;
     final long dueAt;
     final AtomicInteger state;
-    volatile long leaseUntil;
     /** True once its lease was extended: a handler is working on it. */
     volatile boolean extended;
 

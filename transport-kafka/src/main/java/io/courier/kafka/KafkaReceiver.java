@@ -116,9 +116,8 @@ final class KafkaReceiver implements Receiver {
             if (first != null) {
                 batch.add(first);
                 inbox.drainTo(batch, max - 1);
-                long leaseUntil = System.currentTimeMillis() + spec.ackDeadline().toMillis();
                 for (KafkaDelivery d : batch) {
-                    if (out.size() < max && d.owner.lease(d, leaseUntil)) out.add(d);
+                    if (out.size() < max && d.owner.lease(d, spec.ackDeadline())) out.add(d);
                 }
                 batch.clear();
                 if (!out.isEmpty()) return out;

@@ -1,6 +1,7 @@
 package io.courier.kafka;
 
 import io.courier.Destination;
+import io.courier.spi.support.LeaseTable;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -36,7 +37,9 @@ import org.slf4j.LoggerFactory;
  * record to the retry topic with {@code courier-attempt + 1} and a not-before time, and marks the original done once
  * the republish is durable, so one slow message never blocks its partition (C6, C10, C15). Partitions are paused
  * while the receiver holds {@code prefetch} deliveries (C11). On revocation, what is settled is committed and the
- * rest is left for the next owner (C2).
+ * rest is left for the next owner (C2). The leases of the deliveries handed out are in a {@link LeaseTable}, swept on
+ * the poll thread (its republish is asynchronous): who wins the table's settle-once moves a delivery out of
+ * {@code LEASED}.
  */
 final class QueuePoller implements ConsumerRebalanceListener {
     private static final Logger log = LoggerFactory.getLogger(QueuePoller.class);
@@ -53,7 +56,7 @@ final class QueuePoller implements ConsumerRebalanceListener {
     private final Map<TopicPartition, PartitionState> partitions = new ConcurrentHashMap<>();
     private final PriorityQueue<KafkaDelivery> delayed = new PriorityQueue<>(Comparator.comparingLong((KafkaDelivery d) -> d.dueAt));
     private final ConcurrentLinkedQueue<KafkaDelivery> done = new ConcurrentLinkedQueue<>();
-    private final Set<KafkaDelivery> leased = ConcurrentHashMap.newKeySet();
+    private final LeaseTable<KafkaDelivery> leases = new LeaseTable<>();
     private final AtomicInteger republishing = new AtomicInteger();
     private final List<String> topics;
     private final boolean leavesWhenStalled;
@@ -94,37 +97,36 @@ final class QueuePoller implements ConsumerRebalanceListener {
     // ------------------------------------------------------------------ settlement (any thread)
 
     void ack(KafkaDelivery d) {
-        if (!d.move(KafkaDelivery.LEASED, KafkaDelivery.DONE)) {
+        if (!leases.settle(d)) {
             log.debug("ignoring ack of {} in state {}", d, d.state());
             return;
         }
-        leased.remove(d);
+        d.state.set(KafkaDelivery.DONE);
         receiver.released(1);
         done.add(d);
     }
 
     void nack(KafkaDelivery d, Duration delay) {
-        if (!d.move(KafkaDelivery.LEASED, KafkaDelivery.REPUBLISHING)) {
+        if (!leases.settle(d)) {
             log.debug("ignoring nack of {} in state {}", d, d.state());
             return;
         }
-        leased.remove(d);
+        d.state.set(KafkaDelivery.REPUBLISHING);
         receiver.released(1);
         republish(d, delay.isZero() || delay.isNegative() ? 0 : System.currentTimeMillis() + delay.toMillis());
     }
 
     void extend(KafkaDelivery d, Duration extension) {
-        long until = System.currentTimeMillis() + extension.toMillis();
-        if (d.state() != KafkaDelivery.LEASED) return;
-        d.extended = true;
-        if (until > d.leaseUntil) d.leaseUntil = until;
+        if (leases.extend(d, extension)) d.extended = true;
     }
 
     /** Called by the receiver when it returns a delivery: starts its lease. */
-    boolean lease(KafkaDelivery d, long until) {
-        d.leaseUntil = until;
-        if (!d.move(KafkaDelivery.BUFFERED, KafkaDelivery.LEASED)) return false;
-        leased.add(d);
+    boolean lease(KafkaDelivery d, Duration lease) {
+        if (!leases.register(d, lease)) return false;
+        if (!d.move(KafkaDelivery.BUFFERED, KafkaDelivery.LEASED)) {
+            leases.forget(d); // released meanwhile
+            return false;
+        }
         PartitionState ps = partitions.get(d.partition);
         if (ps != null) ps.handed.accumulateAndGet(d.offset(), Math::max);
         return true;
@@ -143,9 +145,8 @@ final class QueuePoller implements ConsumerRebalanceListener {
                     // Not lost: the record stays uncommitted and is tried again when this short lease expires.
                     log.warn("redelivery republish failed transport=kafka topic={} messageId={}; retrying in 1 s: {}",
                             queue.retryTopic(), d.message.id(), e.toString());
-                    d.leaseUntil = System.currentTimeMillis() + 1000;
                     receiver.held(1);
-                    leased.add(d);
+                    leases.register(d, Duration.ofSeconds(1));
                 }
             } finally {
                 republishing.decrementAndGet();
@@ -161,7 +162,7 @@ final class QueuePoller implements ConsumerRebalanceListener {
             try {
                 long now = System.currentTimeMillis();
                 drainDone();
-                expireLeases(now);
+                expireLeases();
                 releaseDue(now);
                 maybeCommit(now, false);
                 if (!followStall(now)) {
@@ -257,17 +258,14 @@ final class QueuePoller implements ConsumerRebalanceListener {
         }
     }
 
-    private void expireLeases(long now) {
-        if (leased.isEmpty()) return;
-        for (KafkaDelivery d : leased) {
-            if (d.leaseUntil > now) continue;
-            if (!d.move(KafkaDelivery.LEASED, KafkaDelivery.REPUBLISHING)) continue;
-            leased.remove(d);
+    private void expireLeases() {
+        leases.sweep(d -> {
+            d.state.set(KafkaDelivery.REPUBLISHING);
             receiver.released(1);
             log.info("lease expired transport=kafka destination={} messageId={} attempt={} topic={} partition={} offset={}; redelivering as attempt {}",
                     d.message.destination(), d.message.id(), d.attempt, d.partition.topic(), d.partition.partition(), d.offset(), d.attempt + 1);
             republish(d, 0);
-        }
+        });
     }
 
     private void drainDone() {
@@ -418,8 +416,11 @@ final class QueuePoller implements ConsumerRebalanceListener {
             for (KafkaDelivery d : ps.outstanding.values()) {
                 if (d == null) continue;
                 int s = d.state();
-                if ((s == KafkaDelivery.BUFFERED || s == KafkaDelivery.LEASED) && d.move(s, KafkaDelivery.RELEASED)) {
-                    leased.remove(d);
+                if (s == KafkaDelivery.LEASED && leases.forget(d)) {
+                    d.state.set(KafkaDelivery.RELEASED);
+                    receiver.released(1);
+                    n++;
+                } else if (s == KafkaDelivery.BUFFERED && d.move(s, KafkaDelivery.RELEASED)) {
                     receiver.released(1);
                     n++;
                 } else if (s == KafkaDelivery.DELAYED && d.move(s, KafkaDelivery.RELEASED)) {
@@ -449,8 +450,8 @@ final class QueuePoller implements ConsumerRebalanceListener {
             }
         }
         long deadline = System.currentTimeMillis() + transport.settings.revokeGrace.toMillis();
-        while (!closing && System.currentTimeMillis() < deadline && inFlight.stream().anyMatch(d -> d.state() == KafkaDelivery.LEASED
-                && d.leaseUntil > System.currentTimeMillis() && (!onlyExtended || d.extended))) {
+        while (!closing && System.currentTimeMillis() < deadline
+                && inFlight.stream().anyMatch(d -> leases.isRunning(d) && (!onlyExtended || d.extended))) {
             sleep(5);
         }
     }

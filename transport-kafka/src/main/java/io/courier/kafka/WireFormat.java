@@ -2,6 +2,7 @@ package io.courier.kafka;
 
 import io.courier.Destination;
 import io.courier.Message;
+import io.courier.spi.support.WireHeaders;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.Set;
@@ -22,12 +23,8 @@ import org.slf4j.LoggerFactory;
  */
 final class WireFormat {
     private static final Logger log = LoggerFactory.getLogger(WireFormat.class);
-    static final String ID = "courier-id";
-    static final String DESTINATION = "courier-destination";
-    static final String ATTEMPT = "courier-attempt";
-    static final String NOT_BEFORE = "courier-not-before";
-    static final String REDELIVER_AT = "courier-redeliver-at";
-    private static final Set<String> TRANSPORT_HEADERS = Set.of(ID, DESTINATION, ATTEMPT, NOT_BEFORE, REDELIVER_AT);
+    private static final Set<String> TRANSPORT_HEADERS = Set.of(WireHeaders.ID, WireHeaders.DESTINATION,
+            WireHeaders.ATTEMPT, WireHeaders.NOT_BEFORE, WireHeaders.REDELIVER_AT);
 
     private WireFormat() {}
 
@@ -35,9 +32,9 @@ final class WireFormat {
     static ProducerRecord<byte[], byte[]> toRecord(String topic, Integer partition, Message m) {
         Headers h = new RecordHeaders();
         for (var e : m.headers().entrySet()) h.add(e.getKey(), utf8(e.getValue()));
-        h.add(ID, utf8(m.id()));
-        h.add(DESTINATION, utf8(m.destination().toString()));
-        if (m.notBefore() != null) h.add(NOT_BEFORE, utf8(Long.toString(m.notBefore().toEpochMilli())));
+        h.add(WireHeaders.ID, utf8(m.id()));
+        h.add(WireHeaders.DESTINATION, utf8(m.destination().toString()));
+        if (m.notBefore() != null) h.add(WireHeaders.NOT_BEFORE, utf8(Long.toString(m.notBefore().toEpochMilli())));
         byte[] key = m.orderingKey() == null ? null : utf8(m.orderingKey());
         return new ProducerRecord<>(topic, partition, key, m.payload(), h);
     }
@@ -52,19 +49,19 @@ final class WireFormat {
                                                         int nextAttempt, long redeliverAt) {
         Headers h = new RecordHeaders();
         for (Header header : original.headers()) {
-            if (!header.key().equals(ATTEMPT) && !header.key().equals(REDELIVER_AT)) h.add(header);
+            if (!header.key().equals(WireHeaders.ATTEMPT) && !header.key().equals(WireHeaders.REDELIVER_AT)) h.add(header);
         }
-        if (original.headers().lastHeader(ID) == null) h.add(ID, utf8(m.id()));
-        if (original.headers().lastHeader(DESTINATION) == null) h.add(DESTINATION, utf8(m.destination().toString()));
-        h.add(ATTEMPT, utf8(Integer.toString(nextAttempt)));
-        if (redeliverAt > 0) h.add(REDELIVER_AT, utf8(Long.toString(redeliverAt)));
+        if (original.headers().lastHeader(WireHeaders.ID) == null) h.add(WireHeaders.ID, utf8(m.id()));
+        if (original.headers().lastHeader(WireHeaders.DESTINATION) == null) h.add(WireHeaders.DESTINATION, utf8(m.destination().toString()));
+        h.add(WireHeaders.ATTEMPT, utf8(Integer.toString(nextAttempt)));
+        if (redeliverAt > 0) h.add(WireHeaders.REDELIVER_AT, utf8(Long.toString(redeliverAt)));
         return new ProducerRecord<>(topic, null, original.key(), original.value(), h);
     }
 
     /** The message a record carries; {@code group} is the destination's group when the record has none. */
     static Message toMessage(ConsumerRecord<byte[], byte[]> r, Destination fallback) {
-        String id = header(r, ID);
-        String dest = header(r, DESTINATION);
+        String id = header(r, WireHeaders.ID);
+        String dest = header(r, WireHeaders.DESTINATION);
         Destination destination = fallback;
         if (dest != null) {
             try { destination = Destination.parse(dest); } catch (IllegalArgumentException e) { /* keep fallback */ }
@@ -73,7 +70,7 @@ final class WireFormat {
                 .id(id != null && !id.isEmpty() && id.length() <= 128 ? id : r.topic() + "-" + r.partition() + "-" + r.offset())
                 .payload(r.value() == null ? new byte[0] : r.value());
         if (r.key() != null) b.orderingKey(new String(r.key(), StandardCharsets.UTF_8));
-        long nb = millis(r, NOT_BEFORE);
+        long nb = millis(r, WireHeaders.NOT_BEFORE);
         if (nb > 0) b.notBefore(Instant.ofEpochMilli(nb));
         for (Header h : r.headers()) {
             if (TRANSPORT_HEADERS.contains(h.key())) continue;
@@ -88,12 +85,12 @@ final class WireFormat {
 
     /** {@code courier-attempt} of a record, 1 when absent or unreadable. */
     static int attempt(ConsumerRecord<byte[], byte[]> r) {
-        String a = header(r, ATTEMPT);
+        String a = header(r, WireHeaders.ATTEMPT);
         try { return a == null ? 1 : Math.max(1, Integer.parseInt(a)); } catch (NumberFormatException e) { return 1; }
     }
 
     /** When a record may be delivered, epoch ms: the later of its not-before and redeliver-at headers, 0: now. */
-    static long dueAt(ConsumerRecord<byte[], byte[]> r) { return Math.max(millis(r, NOT_BEFORE), millis(r, REDELIVER_AT)); }
+    static long dueAt(ConsumerRecord<byte[], byte[]> r) { return Math.max(millis(r, WireHeaders.NOT_BEFORE), millis(r, WireHeaders.REDELIVER_AT)); }
 
     private static long millis(ConsumerRecord<byte[], byte[]> r, String name) {
         String v = header(r, name);

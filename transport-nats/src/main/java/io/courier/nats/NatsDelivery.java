@@ -2,32 +2,25 @@ package io.courier.nats;
 
 import io.courier.Message;
 import io.courier.spi.Received;
-import java.time.Duration;
-import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * One JetStream delivery: the message, its attempt (the consumer's {@code deliveredCount}, C15), the ack subject
- * that settles it, and its lease as this receiver sees it (C6, C16). Settles at most once.
+ * that settles it, and when the server's ack timer was last reset. Its lease is in the receiver's lease table.
  */
 final class NatsDelivery implements Received {
     final Message message;
     final int attempt;
     final String ackSubject;
     final PullSource source;
-    final AtomicBoolean settled = new AtomicBoolean();
-    /** End of the lease (nanoTime): unsettled by then, the delivery is released for redelivery. */
-    volatile long leaseEndNanos;
     /** Last time the server's ack timer was reset (delivery or +WPI), nanoTime. */
     volatile long touchedNanos;
 
-    NatsDelivery(Message message, int attempt, String ackSubject, PullSource source, Duration lease) {
+    NatsDelivery(Message message, int attempt, String ackSubject, PullSource source) {
         this.message = message;
         this.attempt = attempt;
         this.ackSubject = ackSubject;
         this.source = source;
-        long now = System.nanoTime();
-        this.touchedNanos = now;
-        this.leaseEndNanos = now + lease.toNanos();
+        this.touchedNanos = System.nanoTime();
     }
 
     @Override public Message message() { return message; }

@@ -4,6 +4,8 @@ import io.courier.Message;
 import io.courier.spi.Received;
 import io.courier.spi.Receiver;
 import io.courier.spi.ReceiverSpec;
+import io.courier.spi.support.LeaseKeeper;
+import io.courier.spi.support.LeaseTable;
 import io.nats.client.Connection;
 import io.nats.client.Subscription;
 import io.nats.client.impl.NatsJetStreamMetaData;
@@ -16,8 +18,6 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.ReentrantLock;
@@ -30,6 +30,8 @@ import org.slf4j.LoggerFactory;
  * receiver. The batches of the outstanding requests plus what arrived and was not yet returned never exceed the
  * room the runtime asked for (C11). Not-yet-due messages of the delay consumer are parked with
  * {@code -NAK {delay}} and, once due, relayed to their real subject, so they never count as an attempt (C10, C15).
+ * The leases of the deliveries handed out are in a {@link LeaseTable}, kept by the {@link LeaseKeeper} on this
+ * receiver's own thread (C6, C16).
  */
 final class NatsReceiver implements Receiver {
     private static final Logger log = LoggerFactory.getLogger(NatsReceiver.class);
@@ -55,7 +57,8 @@ final class NatsReceiver implements Receiver {
     private final Map<String, PullSource> byConsumer = new HashMap<>();
     private final Map<String, PullSource> byToken = new HashMap<>();
     private final ArrayDeque<io.nats.client.Message> arrived = new ArrayDeque<>();
-    final Set<NatsDelivery> unsettled = ConcurrentHashMap.newKeySet();
+    private final LeaseTable<NatsDelivery> leases = new LeaseTable<>();
+    private final LeaseKeeper.Handle keeper;
     private final ReentrantLock reading = new ReentrantLock();
     private final AtomicBoolean closed = new AtomicBoolean();
     private long requestSeq;
@@ -71,6 +74,7 @@ final class NatsReceiver implements Receiver {
         byConsumer.put(delaySource.consumer, delaySource);
         this.inbox = nc.createInbox();
         this.sub = nc.subscribe(inbox + ".*");
+        this.keeper = LeaseKeeper.shared().every(Duration.ofMillis(100), "courier-nats-leases-" + spec.group(), this::keepLeases);
     }
 
     // ------------------------------------------------------------------------------------------------ receive
@@ -143,10 +147,7 @@ final class NatsReceiver implements Receiver {
     private void takeArrived(List<NatsDelivery> out, int max) {
         while (out.size() < max && !arrived.isEmpty()) {
             NatsDelivery d = toDelivery(arrived.poll());
-            if (d != null) {
-                unsettled.add(d);
-                out.add(d);
-            }
+            if (d != null && leases.register(d, spec.ackDeadline())) out.add(d);
         }
     }
 
@@ -159,7 +160,7 @@ final class NatsReceiver implements Receiver {
         NatsJetStreamMetaData meta = new NatsJetStreamMetaData((NatsMessage) m);
         Message msg = WireFormat.fromNats(m, s.arrivesAt, meta.getStream() + ":" + meta.streamSequence());
         warnIfRewound(s, meta, msg);
-        return new NatsDelivery(msg, (int) Math.min(Integer.MAX_VALUE, meta.deliveredCount()), m.getReplyTo(), s, spec.ackDeadline());
+        return new NatsDelivery(msg, (int) Math.min(Integer.MAX_VALUE, meta.deliveredCount()), m.getReplyTo(), s);
     }
 
     /**
@@ -297,14 +298,14 @@ final class NatsReceiver implements Receiver {
     @Override
     public void ack(List<? extends Received> deliveries) {
         for (Received r : deliveries) {
-            if (r instanceof NatsDelivery d && settle(d)) Acks.ack(nc, d.ackSubject);
+            if (r instanceof NatsDelivery d && leases.settle(d)) Acks.ack(nc, d.ackSubject);
         }
     }
 
     @Override
     public void nack(List<? extends Received> deliveries, Duration delay) {
         for (Received r : deliveries) {
-            if (r instanceof NatsDelivery d && settle(d)) nak(d.source, d.ackSubject, delay);
+            if (r instanceof NatsDelivery d && leases.settle(d)) nak(d.source, d.ackSubject, delay);
         }
     }
 
@@ -312,33 +313,26 @@ final class NatsReceiver implements Receiver {
     public void extendLease(List<? extends Received> deliveries, Duration extension) {
         long now = System.nanoTime();
         for (Received r : deliveries) {
-            if (r instanceof NatsDelivery d && !d.settled.get()) {
-                d.leaseEndNanos = Math.max(d.leaseEndNanos, now + extension.toNanos());
+            if (r instanceof NatsDelivery d && leases.extend(d, extension)) {
                 d.touchedNanos = now;
                 Acks.inProgress(nc, d.ackSubject);
             }
         }
     }
 
-    private boolean settle(NatsDelivery d) {
-        if (!d.settled.compareAndSet(false, true)) return false;
-        unsettled.remove(d);
-        return true;
-    }
-
     /**
-     * Called by the lease keeper: releases deliveries whose lease ran out (C6) and resets the server's ack timer of
-     * the others before the consumer's AckWait passes (the consumer may have been created with another deadline).
+     * Run by the lease keeper: releases deliveries whose lease ran out (C6) and resets the server's ack timer of the
+     * others before the consumer's AckWait passes (the consumer may have been created with another deadline).
      */
-    void keepLeases(long now) {
-        for (NatsDelivery d : unsettled) {
-            if (now - d.leaseEndNanos >= 0) {
-                if (settle(d)) {
-                    log.info("lease expired transport=nats destination={} messageId={} attempt={}; released for redelivery",
-                            d.message.destination(), d.message.id(), d.attempt);
-                    nak(d.source, d.ackSubject, Duration.ZERO);
-                }
-            } else if (now - d.touchedNanos >= d.source.serverAckWait.toNanos() / 2) {
+    private void keepLeases() {
+        leases.sweep(d -> {
+            log.info("lease expired transport=nats destination={} messageId={} attempt={}; released for redelivery",
+                    d.message.destination(), d.message.id(), d.attempt);
+            nak(d.source, d.ackSubject, Duration.ZERO);
+        });
+        long now = System.nanoTime();
+        for (NatsDelivery d : leases.snapshot()) {
+            if (now - d.touchedNanos >= d.source.serverAckWait.toNanos() / 2 && leases.isRunning(d)) {
                 d.touchedNanos = now;
                 Acks.inProgress(nc, d.ackSubject);
             }
@@ -363,13 +357,10 @@ final class NatsReceiver implements Receiver {
         } finally {
             for (io.nats.client.Message m : arrived) nak(byConsumer.get(consumerOf(m.getReplyTo())), m.getReplyTo(), Duration.ZERO);
             arrived.clear();
-            int released = 0;
-            for (NatsDelivery d : List.copyOf(unsettled)) {
-                if (settle(d)) {
-                    nak(d.source, d.ackSubject, Duration.ZERO);
-                    released++;
-                }
-            }
+            keeper.close();
+            List<NatsDelivery> unsettled = leases.releaseAll();
+            for (NatsDelivery d : unsettled) nak(d.source, d.ackSubject, Duration.ZERO);
+            int released = unsettled.size();
             if (released > 0) log.info("receiver closed transport=nats group={} member={}: released {} unsettled deliveries", spec.group(), spec.member(), released);
             try { sub.unsubscribe(); } catch (RuntimeException ignored) { /* connection closed */ }
             transport.receiverClosed(this);

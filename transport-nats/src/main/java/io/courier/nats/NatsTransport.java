@@ -23,8 +23,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
@@ -51,7 +49,6 @@ final class NatsTransport implements Transport {
     private final Set<CompletableFuture<?>> pendingSends = ConcurrentHashMap.newKeySet();
     private final Set<NatsReceiver> receivers = ConcurrentHashMap.newKeySet();
     private final Map<String, RedeliveryGuard> guards = new ConcurrentHashMap<>();
-    private final ScheduledExecutorService leaseKeeper;
     private final AtomicBoolean closed = new AtomicBoolean();
 
     private NatsTransport(NatsSettings settings, Connection nc) throws java.io.IOException {
@@ -61,12 +58,6 @@ final class NatsTransport implements Transport {
         this.streams = new Streams(nc.jetStreamManagement(), settings);
         this.maxPayload = nc.getServerInfo().getMaxPayload();
         this.capabilities = new Capabilities(maxPayload - HEADER_RESERVE, true, false, Duration.ofSeconds(1), Map.of());
-        this.leaseKeeper = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "courier-nats-leases");
-            t.setDaemon(true);
-            return t;
-        });
-        leaseKeeper.scheduleAtFixedRate(this::keepLeases, 100, 100, TimeUnit.MILLISECONDS);
     }
 
     /** Connects, checks that JetStream is enabled, and reads the server's max_payload. */
@@ -235,17 +226,6 @@ final class NatsTransport implements Transport {
         return guards.computeIfAbsent(stream + " " + consumer, k -> new RedeliveryGuard());
     }
 
-    private void keepLeases() {
-        long now = System.nanoTime();
-        for (NatsReceiver r : receivers) {
-            try {
-                r.keepLeases(now);
-            } catch (RuntimeException e) {
-                log.warn("lease keeping failed transport=nats group={}: {}", r.spec().group(), e.toString());
-            }
-        }
-    }
-
     // ------------------------------------------------------------------------------------------------ close (C13)
 
     /** Closes the receivers (releasing their deliveries), waits for sends still awaiting their PubAck, then the connection. */
@@ -262,7 +242,6 @@ final class NatsTransport implements Transport {
                 log.debug("some sends failed or were still pending at close: {}", e.toString());
             }
         }
-        leaseKeeper.shutdownNow();
         closeQuietly(nc);
     }
 

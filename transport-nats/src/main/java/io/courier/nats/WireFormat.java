@@ -2,6 +2,7 @@ package io.courier.nats;
 
 import io.courier.Destination;
 import io.courier.Message;
+import io.courier.spi.support.WireHeaders;
 import io.nats.client.impl.Headers;
 import io.nats.client.impl.NatsMessage;
 import java.nio.charset.StandardCharsets;
@@ -22,11 +23,7 @@ import org.slf4j.LoggerFactory;
 final class WireFormat {
     private static final Logger log = LoggerFactory.getLogger(WireFormat.class);
     static final String MSG_ID = "Nats-Msg-Id";
-    static final String ID = "courier-id";
-    static final String KEY = "courier-key";
-    static final String NOT_BEFORE = "courier-not-before";
-    static final String DESTINATION = "courier-destination";
-    private static final List<String> INTERNAL = List.of(ID, KEY, NOT_BEFORE, DESTINATION);
+    private static final List<String> INTERNAL = List.of(WireHeaders.ID, WireHeaders.KEY, WireHeaders.NOT_BEFORE, WireHeaders.DESTINATION);
 
     private WireFormat() {}
 
@@ -37,10 +34,10 @@ final class WireFormat {
             if (!INTERNAL.contains(e.getKey())) h.put(e.getKey(), HeaderValues.encode(e.getValue()));
         }
         h.put(MSG_ID, natsId);
-        if (!natsId.equals(m.id())) h.put(ID, HeaderValues.encode(m.id()));
-        if (m.orderingKey() != null) h.put(KEY, HeaderValues.encode(m.orderingKey()));
-        if (m.notBefore() != null) h.put(NOT_BEFORE, Long.toString(m.notBefore().toEpochMilli()));
-        if (keepDestination) h.put(DESTINATION, m.destination().toString());
+        if (!natsId.equals(m.id())) h.put(WireHeaders.ID, HeaderValues.encode(m.id()));
+        if (m.orderingKey() != null) h.put(WireHeaders.KEY, HeaderValues.encode(m.orderingKey()));
+        if (m.notBefore() != null) h.put(WireHeaders.NOT_BEFORE, Long.toString(m.notBefore().toEpochMilli()));
+        if (keepDestination) h.put(WireHeaders.DESTINATION, m.destination().toString());
         return NatsMessage.builder().subject(subject).headers(h).data(m.payload()).build();
     }
 
@@ -66,10 +63,10 @@ final class WireFormat {
                 String value = HeaderValues.decode(values == null || values.isEmpty() ? "" : String.join(",", values));
                 switch (name) {
                     case MSG_ID -> natsId = value;
-                    case ID -> id = value;
-                    case KEY -> b.orderingKey(value);
-                    case NOT_BEFORE -> b.notBefore(parseMillis(value));
-                    case DESTINATION -> b.destination(parseDestination(value, arrivedAt));
+                    case WireHeaders.ID -> id = value;
+                    case WireHeaders.KEY -> b.orderingKey(value);
+                    case WireHeaders.NOT_BEFORE -> b.notBefore(parseMillis(value));
+                    case WireHeaders.DESTINATION -> b.destination(parseDestination(value, arrivedAt));
                     default -> addHeader(b, name, value, nm.getSubject());
                 }
             }

@@ -10,11 +10,12 @@ import io.courier.Message;
 import io.courier.spi.Received;
 import io.courier.spi.Receiver;
 import io.courier.spi.ReceiverSpec;
+import io.courier.spi.support.LeaseKeeper;
+import io.courier.spi.support.LeaseTable;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -28,9 +29,9 @@ import org.slf4j.LoggerFactory;
  * A receiver: one channel with {@code basicQos(prefetch)} and one consumer per queue of the group it reads (the
  * group's queue, the member's queue, the ordering sub-queues), all feeding one buffer that {@link #receive} drains.
  *
- * <p>RabbitMQ has no visibility timeout, so the lease (C6) is kept here: a delivery neither settled nor extended
- * within the ack deadline (counted from its arrival, restarted when {@link #receive} hands it out) is nacked with
- * requeue, and the quorum queue redelivers it with {@code x-delivery-count + 1}. A lost connection requeues
+ * <p>RabbitMQ has no visibility timeout, so the lease (C6) is kept here, in a {@link LeaseTable} swept by the
+ * {@link LeaseKeeper} on this receiver's own thread: a delivery neither settled nor extended within the ack deadline
+ * (restarted when {@link #receive} hands it out) is nacked with requeue, and the quorum queue redelivers it with {@code x-delivery-count + 1}. A lost connection requeues
  * everything unacked on the broker side; deliveries of the dead channel are then dropped from the buffer and their
  * late settlements ignored (amqp-client also ignores delivery tags from before a recovery).
  */
@@ -42,15 +43,19 @@ final class RabbitReceiver implements Receiver {
      * prefetch, so the buffer may hold more than the runtime takes.
      */
     private static final Duration STALL = Duration.ofSeconds(2);
+    /** The lease of a buffered ordering sub-queue delivery: it ends when the delivery is handed out. */
+    private static final Duration UNTIL_HANDED_OUT = Duration.ofDays(365);
 
     private final RabbitTransport transport;
     private final ReceiverSpec spec;
     private final String name;
     private final LinkedBlockingQueue<RabbitDelivery> buffer = new LinkedBlockingQueue<>();
-    private final Map<Long, RabbitDelivery> outstanding = new ConcurrentHashMap<>();
+    /** Every unsettled delivery of the current channel: buffered ones until {@code STALL}, handed-out ones until their lease ends. */
+    private final LeaseTable<RabbitDelivery> leases = new LeaseTable<>();
+    private LeaseKeeper.Handle keeper;
     private final AtomicLong generation = new AtomicLong();
     private final List<String> consumerTags = new ArrayList<>();
-    private final long stallNanos;
+    private final Duration stall;
     private volatile boolean closing;
     private volatile boolean closed;
     /** Releases in flight (republish, then ack): close waits for them before it closes the channel. */
@@ -61,7 +66,7 @@ final class RabbitReceiver implements Receiver {
         this.transport = transport;
         this.spec = spec;
         this.name = "group=" + spec.group() + (spec.member() == null ? "" : " member=" + spec.member());
-        this.stallNanos = Math.min(spec.ackDeadline().toNanos(), STALL.toNanos());
+        this.stall = spec.ackDeadline().compareTo(STALL) < 0 ? spec.ackDeadline() : STALL;
     }
 
     /** Declares the queues and starts the consumers. */
@@ -77,6 +82,7 @@ final class RabbitReceiver implements Receiver {
             consume(n.sticky(spec.group(), spec.member()), Destination.sticky(spec.group(), spec.member()));
         }
         for (int i = 0; i < transport.settings.orderingQueues; i++) consume(n.ordered(spec.group(), i), Destination.any(spec.group()));
+        keeper = LeaseKeeper.shared().every(Duration.ofMillis(100), "courier-rabbitmq-leases-" + spec.group(), this::expireLeases);
         log.info("transport=rabbitmq receiver opened {} prefetch={} ackDeadline={}", name, spec.prefetch(), spec.ackDeadline());
     }
 
@@ -100,17 +106,15 @@ final class RabbitReceiver implements Receiver {
         Message m = WireFormat.message(destination, props, body);
         int attempt = WireFormat.attempt(props, envelope);
         if (attempt > 1) log.info("transport=rabbitmq redelivery queue={} id={} attempt={}", queue, m.id(), attempt);
-        RabbitDelivery d = new RabbitDelivery(m, attempt, envelope.getDeliveryTag(), generation.get(), queue, props, body,
-                System.nanoTime() + spec.ackDeadline().toNanos());
-        outstanding.put(d.tag, d);
+        RabbitDelivery d = new RabbitDelivery(m, attempt, envelope.getDeliveryTag(), generation.get(), queue, props, body);
+        // buffered, an ordering sub-queue's delivery waits for its turn; any other is given back after STALL (C3)
+        leases.register(d, queue.contains("~key-") ? UNTIL_HANDED_OUT : stall);
         if (!closing) buffer.add(d);
     }
 
     private void channelLost(ShutdownSignalException cause) {
         generation.incrementAndGet();
-        int lost = outstanding.size();
-        for (RabbitDelivery d : outstanding.values()) d.settle();
-        outstanding.clear();
+        int lost = leases.releaseAll().size();
         buffer.clear();
         if (!closed && !cause.isInitiatedByApplication()) {
             log.warn("transport=rabbitmq receiver channel lost {}: {}; {} unsettled deliveries go back to the queue, consumers resume on recovery",
@@ -126,8 +130,7 @@ final class RabbitReceiver implements Receiver {
             long left = end - System.nanoTime();
             RabbitDelivery d = out.isEmpty() && left > 0 ? buffer.poll(left, TimeUnit.NANOSECONDS) : buffer.poll();
             if (d == null) break;
-            if (d.isSettled() || d.generation != generation.get()) continue;
-            d.leaseEndNanos = System.nanoTime() + spec.ackDeadline().toNanos();
+            if (d.generation != generation.get() || !leases.restart(d, spec.ackDeadline())) continue;
             d.handedOut = true;
             out.add(d);
         }
@@ -138,8 +141,7 @@ final class RabbitReceiver implements Receiver {
     public void ack(List<? extends Received> deliveries) {
         for (Received r : deliveries) {
             RabbitDelivery d = own(r);
-            if (d == null || !d.settle()) continue;
-            outstanding.remove(d.tag, d);
+            if (d == null) continue;
             basic(d, false, false);
         }
     }
@@ -148,8 +150,7 @@ final class RabbitReceiver implements Receiver {
     public void nack(List<? extends Received> deliveries, Duration delay) {
         for (Received r : deliveries) {
             RabbitDelivery d = own(r);
-            if (d == null || !d.settle()) continue;
-            outstanding.remove(d.tag, d);
+            if (d == null) continue;
             if (delay.toMillis() <= 0) {
                 basic(d, true, true);
             } else {
@@ -163,8 +164,7 @@ final class RabbitReceiver implements Receiver {
     public void release(List<? extends Received> deliveries) {
         for (Received r : deliveries) {
             RabbitDelivery d = own(r);
-            if (d == null || !d.settle()) continue;
-            outstanding.remove(d.tag, d);
+            if (d == null) continue;
             CompletableFuture<Void> f = releaseUncounted(d);
             releasing.add(f);
             f.whenComplete((v, e) -> releasing.remove(f));
@@ -187,30 +187,27 @@ final class RabbitReceiver implements Receiver {
 
     @Override
     public void extendLease(List<? extends Received> deliveries, Duration extension) {
-        long until = System.nanoTime() + extension.toNanos();
         for (Received r : deliveries) {
-            RabbitDelivery d = own(r);
-            if (d != null && !d.isSettled() && d.leaseEndNanos < until) d.leaseEndNanos = until;
+            if (!closed && r instanceof RabbitDelivery d) leases.extend(d, extension);
         }
     }
 
     /**
      * Releases deliveries whose lease has ended (redelivered with attempt + 1) and buffered deliveries nobody asked
-     * for (given back without counting an attempt). Called periodically by the transport.
+     * for (given back without counting an attempt). Run by the {@link LeaseKeeper} on this receiver's own thread, so
+     * a blocked channel stalls no other receiver.
      */
-    void expireLeases() {
-        if (closing) return;
-        long now = System.nanoTime();
-        for (RabbitDelivery d : outstanding.values()) {
-            if (d.handedOut && now - d.leaseEndNanos > 0 && d.settle()) {
-                outstanding.remove(d.tag, d);
-                log.info("transport=rabbitmq lease expired queue={} id={} attempt={}: requeued for redelivery", d.queue, d.message().id(), d.attempt());
-                basic(d, true, true);
-            } else if (!d.handedOut && now - d.arrivalNanos > stallNanos && !d.queue.contains("~key-") && d.settle()) {
-                outstanding.remove(d.tag, d);
-                log.debug("transport=rabbitmq {} gives back unrequested delivery {}", name, d);
-                releaseUncounted(d);
-            }
+    private void expireLeases() {
+        if (!closing) leases.sweep(this::expired);
+    }
+
+    private void expired(RabbitDelivery d) {
+        if (d.handedOut) {
+            log.info("transport=rabbitmq lease expired queue={} id={} attempt={}: requeued for redelivery", d.queue, d.message().id(), d.attempt());
+            basic(d, true, true);
+        } else {
+            log.debug("transport=rabbitmq {} gives back unrequested delivery {}", name, d);
+            releaseUncounted(d);
         }
     }
 
@@ -228,9 +225,9 @@ final class RabbitReceiver implements Receiver {
                 .whenComplete((v, e) -> basic(d, e != null, true));
     }
 
-    /** The delivery if it is this receiver's and still unsettled; null otherwise (settling it again is harmless). */
+    /** The delivery if it is this receiver's and this call settles it; null otherwise (settling it again is harmless). */
     private RabbitDelivery own(Received r) {
-        return !closed && r instanceof RabbitDelivery d && outstanding.get(d.tag) == d ? d : null;
+        return !closed && r instanceof RabbitDelivery d && leases.settle(d) ? d : null;
     }
 
     /** basicAck, or basicNack when {@code nack}; silently nothing when the delivery's channel is gone. */
@@ -253,14 +250,15 @@ final class RabbitReceiver implements Receiver {
         if (closing) return;
         closing = true;
         transport.forget(this);
+        if (keeper != null) keeper.close();
         Channel ch = channel;
         if (ch != null && ch.isOpen()) {
             for (String tag : consumerTags) {
                 try { ch.basicCancel(tag); } catch (Exception e) { log.debug("cancel {} failed: {}", tag, e.toString()); }
             }
             List<CompletableFuture<Void>> released = new ArrayList<>(releasing);
-            for (RabbitDelivery d : outstanding.values()) {
-                if (!d.handedOut && d.settle()) released.add(releaseUncounted(d));
+            for (RabbitDelivery d : leases.snapshot()) {
+                if (!d.handedOut && leases.forget(d)) released.add(releaseUncounted(d));
             }
             try {
                 CompletableFuture.allOf(released.toArray(CompletableFuture[]::new)).get(10, TimeUnit.SECONDS);
@@ -270,7 +268,7 @@ final class RabbitReceiver implements Receiver {
         }
         closed = true;
         buffer.clear();
-        outstanding.clear();
+        leases.releaseAll();
         if (ch != null) {
             try {
                 ch.close(); // the broker requeues every unacked delivery (C13)

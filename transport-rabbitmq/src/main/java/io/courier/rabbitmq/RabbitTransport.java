@@ -87,7 +87,6 @@ final class RabbitTransport implements Transport {
     private void tick() {
         try {
             publisher.expireOverdue();
-            for (RabbitReceiver r : receivers) r.expireLeases();
         } catch (RuntimeException e) {
             log.warn("transport=rabbitmq timer task failed: {}", e.toString());
         }

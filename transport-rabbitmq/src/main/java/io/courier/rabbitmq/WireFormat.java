@@ -5,6 +5,7 @@ import com.rabbitmq.client.Envelope;
 import com.rabbitmq.client.LongString;
 import io.courier.Destination;
 import io.courier.Message;
+import io.courier.spi.support.WireHeaders;
 import java.util.Date;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -14,20 +15,20 @@ import java.util.UUID;
 /**
  * A Courier message as a native AMQP message: payload = body, headers = the AMQP headers table (strings),
  * message id = the {@code message-id} property, persistent ({@code delivery-mode 2}). Two Courier headers travel in
- * the table and are removed on receipt: {@code courier-ordering-key} and {@code courier-attempt} (the attempts made
- * before a republish to a delay queue). Headers the broker adds ({@code x-delivery-count}, {@code x-death},
+ * the table and are removed on receipt: {@link WireHeaders#KEY} ({@code courier-key}, the ordering key) and
+ * {@link WireHeaders#ATTEMPT} (the attempts made before a republish to a delay queue); the ordering key is also read
+ * from {@link WireHeaders#LEGACY_ORDERING_KEY} ({@code courier-ordering-key}), which earlier versions wrote, so
+ * messages already in queues keep their key. Headers the broker adds ({@code x-delivery-count}, {@code x-death},
  * {@code x-first-death-*}, {@code x-last-death-*}) are not shown to handlers.
  */
 final class WireFormat {
-    static final String ORDERING_KEY = "courier-ordering-key";
-    static final String ATTEMPT = "courier-attempt";
     static final String DELIVERY_COUNT = "x-delivery-count";
 
     private WireFormat() {}
 
     static AMQP.BasicProperties properties(Message m) {
         Map<String, Object> headers = new LinkedHashMap<>(m.headers());
-        if (m.orderingKey() != null) headers.put(ORDERING_KEY, m.orderingKey());
+        if (m.orderingKey() != null) headers.put(WireHeaders.KEY, m.orderingKey());
         return new AMQP.BasicProperties.Builder()
                 .deliveryMode(2)
                 .messageId(m.id())
@@ -40,7 +41,7 @@ final class WireFormat {
     static AMQP.BasicProperties republished(AMQP.BasicProperties original, int attemptsMade) {
         Map<String, Object> headers = original.getHeaders() == null ? new HashMap<>() : new HashMap<>(original.getHeaders());
         headers.remove(DELIVERY_COUNT);
-        headers.put(ATTEMPT, attemptsMade);
+        headers.put(WireHeaders.ATTEMPT, attemptsMade);
         return original.builder().headers(headers).deliveryMode(2).expiration(null).build();
     }
 
@@ -50,7 +51,7 @@ final class WireFormat {
      */
     static int attempt(AMQP.BasicProperties props, Envelope envelope) {
         Map<String, Object> h = props.getHeaders();
-        int before = h == null ? 0 : intOf(h.get(ATTEMPT));
+        int before = h == null ? 0 : intOf(h.get(WireHeaders.ATTEMPT));
         int count = h == null ? 0 : intOf(h.get(DELIVERY_COUNT));
         if (count == 0 && envelope.isRedeliver()) count = 1;
         return before + count + 1;
@@ -73,7 +74,10 @@ final class WireFormat {
             for (Map.Entry<String, Object> e : h.entrySet()) {
                 String name = e.getKey();
                 Object v = e.getValue();
-                if (name.equals(ORDERING_KEY)) { if (v != null) b.orderingKey(v.toString()); continue; }
+                if (name.equals(WireHeaders.KEY) || name.equals(WireHeaders.LEGACY_ORDERING_KEY)) {
+                    if (v != null && (name.equals(WireHeaders.KEY) || !h.containsKey(WireHeaders.KEY))) b.orderingKey(v.toString());
+                    continue;
+                }
                 if (brokerOrInternal(name) || !validName(name)) continue;
                 String text = textOf(v);
                 if (text != null) b.header(name, text);
@@ -83,7 +87,7 @@ final class WireFormat {
     }
 
     private static boolean brokerOrInternal(String name) {
-        return name.equals(ATTEMPT) || name.equals(DELIVERY_COUNT) || name.equals("x-death")
+        return name.equals(WireHeaders.ATTEMPT) || name.equals(DELIVERY_COUNT) || name.equals("x-death")
                 || name.startsWith("x-first-death-") || name.startsWith("x-last-death-");
     }
 

@@ -4,14 +4,13 @@ import io.courier.Message;
 import io.courier.spi.Received;
 import io.courier.spi.Receiver;
 import io.courier.spi.ReceiverSpec;
+import io.courier.spi.support.LeaseTable;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -24,7 +23,9 @@ import software.amazon.awssdk.services.sqs.model.QueueDoesNotExistException;
  * Receives from the member's queue (when the receiver has a member) and the group's queue with long polls;
  * {@code VisibilityTimeout} = the ack deadline is the lease (C6), {@code ApproximateReceiveCount} the attempt (C15).
  * ack = {@code DeleteMessageBatch}; nack and lease extension = {@code ChangeMessageVisibilityBatch}; close makes
- * what it holds visible again at once. It never holds more than {@code prefetch} unsettled messages (C11).
+ * what it holds visible again at once. It never holds more than {@code prefetch} unsettled messages (C11). Its
+ * {@link LeaseTable} mirrors the visibility timeouts, so that a settlement after one ran out (the message may be with
+ * another member already) is ignored; an expired lease needs no call (SQS makes the message visible itself).
  */
 final class SqsReceiver implements Receiver {
     private static final Logger log = LoggerFactory.getLogger(SqsReceiver.class);
@@ -34,7 +35,7 @@ final class SqsReceiver implements Receiver {
     private final SqsTransport transport;
     private final ReceiverSpec spec;
     private final List<String> queues;
-    private final Set<SqsDelivery> held = ConcurrentHashMap.newKeySet();
+    private final LeaseTable<SqsDelivery> leases = new LeaseTable<>();
     private final AtomicBoolean closed = new AtomicBoolean();
 
     SqsReceiver(SqsTransport transport, ReceiverSpec spec) {
@@ -59,8 +60,8 @@ final class SqsReceiver implements Receiver {
         List<SqsDelivery> out = new ArrayList<>();
         while (!closed.get()) {
             long now = System.nanoTime();
-            held.removeIf(d -> d.settled() || !d.leaseRunning(now));
-            int room = Math.min(max, spec.prefetch() - held.size()) - out.size();
+            leases.sweep(d -> { }); // SQS makes them visible again by itself
+            int room = Math.min(max, spec.prefetch() - leases.size()) - out.size();
             if (room <= 0) {
                 if (out.isEmpty()) Thread.sleep(20); // full: the runtime asks again once it settled some
                 break;
@@ -104,7 +105,6 @@ final class SqsReceiver implements Receiver {
             Thread.sleep(200);
             return List.of();
         }
-        long leaseUntil = System.nanoTime() + spec.ackDeadline().toNanos();
         List<SqsDelivery> out = new ArrayList<>(got.size());
         for (var m : got) {
             Instant notBefore = WireFormat.notBefore(m);
@@ -113,9 +113,9 @@ final class SqsReceiver implements Receiver {
                 redelay(message, notBefore, url, m.receiptHandle());
                 continue;
             }
-            SqsDelivery d = new SqsDelivery(message, WireFormat.receiveCount(m), url, m.receiptHandle(), leaseUntil);
+            SqsDelivery d = new SqsDelivery(message, WireFormat.receiveCount(m), url, m.receiptHandle());
             if (d.attempt > 1) log.info("transport=sqs redelivery queue={} id={} attempt={}", queue, message.id(), d.attempt);
-            held.add(d);
+            leases.register(d, spec.ackDeadline());
             out.add(d);
         }
         return out;
@@ -159,27 +159,26 @@ final class SqsReceiver implements Receiver {
 
     @Override
     public void extendLease(List<? extends Received> deliveries, Duration extension) {
-        long now = System.nanoTime();
-        Map<String, List<SqsDelivery>> byQueue = new LinkedHashMap<>();
+        List<SqsDelivery> extended = new ArrayList<>();
         for (Received r : deliveries) {
-            if (r instanceof SqsDelivery d && !d.settled() && d.leaseRunning(now)) {
-                d.leaseUntilNanos = now + extension.toNanos();
-                byQueue.computeIfAbsent(d.queueUrl, k -> new ArrayList<>()).add(d);
-            }
+            // restart, not extend: the visibility timeout becomes exactly the extension, so the lease follows it
+            if (r instanceof SqsDelivery d && leases.restart(d, extension)) extended.add(d);
         }
-        changeVisibility(byQueue, extension, "lease extension");
+        changeVisibility(byQueue(extended), extension, "lease extension");
     }
 
     /** Deliveries of this receiver that may still be settled (lease running, not settled), marked settled, by queue. */
     private Map<String, List<SqsDelivery>> settleable(List<? extends Received> deliveries) {
-        long now = System.nanoTime();
-        Map<String, List<SqsDelivery>> byQueue = new LinkedHashMap<>();
+        List<SqsDelivery> settled = new ArrayList<>();
         for (Received r : deliveries) {
-            if (r instanceof SqsDelivery d && d.settle(now)) {
-                held.remove(d);
-                byQueue.computeIfAbsent(d.queueUrl, k -> new ArrayList<>()).add(d);
-            }
+            if (r instanceof SqsDelivery d && leases.settle(d)) settled.add(d);
         }
+        return byQueue(settled);
+    }
+
+    private static Map<String, List<SqsDelivery>> byQueue(List<SqsDelivery> deliveries) {
+        Map<String, List<SqsDelivery>> byQueue = new LinkedHashMap<>();
+        for (SqsDelivery d : deliveries) byQueue.computeIfAbsent(d.queueUrl, k -> new ArrayList<>()).add(d);
         return byQueue;
     }
 
@@ -209,7 +208,8 @@ final class SqsReceiver implements Receiver {
     @Override
     public void close() {
         if (!closed.compareAndSet(false, true)) return;
-        changeVisibility(settleable(List.copyOf(held)), Duration.ZERO, "release on close");
+        leases.sweep(d -> { }); // expired ones may be with another member already: not touched
+        changeVisibility(byQueue(leases.releaseAll()), Duration.ZERO, "release on close");
         transport.forget(this);
         log.info("transport=sqs receiver closed group={} member={}", spec.group(), spec.member());
     }

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.courier.Destination;
 import io.courier.Message;
+import io.courier.spi.support.WireHeaders;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
@@ -23,12 +24,6 @@ import software.amazon.awssdk.services.sqs.model.SendMessageBatchRequestEntry;
  * rest. String attributes of plain clients' messages arrive as headers.
  */
 final class WireFormat {
-    static final String ENCODING = "courier-encoding";
-    static final String ID = "courier-id";
-    static final String DESTINATION = "courier-destination";
-    static final String HEADERS = "courier-headers";
-    static final String KEY = "courier-key";
-    static final String NOT_BEFORE = "courier-not-before";
     /** The longest DelaySeconds SQS takes; longer delays are re-delayed on receipt. */
     static final Duration MAX_DELAY = Duration.ofMinutes(15);
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -42,16 +37,16 @@ final class WireFormat {
      */
     static SendMessageBatchRequestEntry toEntry(Message m, String entryId, Instant now, boolean fifo) {
         Map<String, MessageAttributeValue> attrs = new HashMap<>();
-        attrs.put(ENCODING, text(m.payload().length == 0 ? "empty" : "base64")); // SQS refuses an empty body
-        attrs.put(ID, text(m.id()));
-        attrs.put(DESTINATION, text(m.destination().toString()));
-        if (!m.headers().isEmpty()) attrs.put(HEADERS, text(json(m.headers())));
-        if (m.orderingKey() != null) attrs.put(KEY, text(m.orderingKey()));
+        attrs.put(WireHeaders.ENCODING, text(m.payload().length == 0 ? "empty" : "base64")); // SQS refuses an empty body
+        attrs.put(WireHeaders.ID, text(m.id()));
+        attrs.put(WireHeaders.DESTINATION, text(m.destination().toString()));
+        if (!m.headers().isEmpty()) attrs.put(WireHeaders.HEADERS, text(json(m.headers())));
+        if (m.orderingKey() != null) attrs.put(WireHeaders.KEY, text(m.orderingKey()));
         int delaySeconds = 0;
         if (m.notBefore() != null && m.notBefore().isAfter(now)) {
             Duration delay = Duration.between(now, m.notBefore());
             delaySeconds = (int) Math.min(MAX_DELAY.toSeconds(), ceilSeconds(delay));
-            if (delay.compareTo(MAX_DELAY) > 0) attrs.put(NOT_BEFORE, text(Long.toString(m.notBefore().toEpochMilli())));
+            if (delay.compareTo(MAX_DELAY) > 0) attrs.put(WireHeaders.NOT_BEFORE, text(Long.toString(m.notBefore().toEpochMilli())));
         }
         SendMessageBatchRequestEntry.Builder b = SendMessageBatchRequestEntry.builder().id(entryId)
                 .messageBody(m.payload().length == 0 ? "-" : Base64.getEncoder().encodeToString(m.payload())).messageAttributes(attrs);
@@ -81,27 +76,27 @@ final class WireFormat {
     /** The Courier message of an SQS message received from the queue of {@code group}. */
     static Message fromSqs(software.amazon.awssdk.services.sqs.model.Message m, String group) {
         Map<String, MessageAttributeValue> attrs = m.messageAttributes();
-        String encoding = value(attrs, ENCODING);
+        String encoding = value(attrs, WireHeaders.ENCODING);
         byte[] payload = "empty".equals(encoding) ? new byte[0]
                 : "base64".equals(encoding) ? Base64.getDecoder().decode(m.body()) : m.body().getBytes(StandardCharsets.UTF_8);
         Map<String, String> headers = new HashMap<>();
-        String packed = value(attrs, HEADERS);
+        String packed = value(attrs, WireHeaders.HEADERS);
         if (packed != null) headers.putAll(parse(packed));
         attrs.forEach((name, v) -> {
-            if (!name.startsWith("courier-") && v.stringValue() != null) headers.put(name, v.stringValue());
+            if (!name.startsWith(WireHeaders.PREFIX) && v.stringValue() != null) headers.put(name, v.stringValue());
         });
-        String id = value(attrs, ID);
-        String destination = value(attrs, DESTINATION);
+        String id = value(attrs, WireHeaders.ID);
+        String destination = value(attrs, WireHeaders.DESTINATION);
         Message.Builder b = Message.to(destination != null ? Destination.parse(destination) : Destination.any(group))
                 .id(id != null ? id : "sqs-" + m.messageId()).headers(headers).payload(payload);
-        String key = value(attrs, KEY);
+        String key = value(attrs, WireHeaders.KEY);
         if (key != null) b.orderingKey(key);
         return b.build();
     }
 
     /** The not-before time of a message delayed beyond SQS's 15 minutes, or null. */
     static Instant notBefore(software.amazon.awssdk.services.sqs.model.Message m) {
-        String v = value(m.messageAttributes(), NOT_BEFORE);
+        String v = value(m.messageAttributes(), WireHeaders.NOT_BEFORE);
         return v == null ? null : Instant.ofEpochMilli(Long.parseLong(v));
     }
 

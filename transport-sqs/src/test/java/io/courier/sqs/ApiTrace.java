@@ -99,7 +99,7 @@ public final class ApiTrace implements ExecutionInterceptor {
     private static String queue(SdkRequest r) { return r.getValueForField("QueueUrl", String.class).orElse(""); }
 
     private static String id(Map<String, MessageAttributeValue> attrs) {
-        MessageAttributeValue v = attrs.get(WireFormat.ID);
+        MessageAttributeValue v = attrs.get(io.courier.spi.support.WireHeaders.ID);
         return v == null ? "-" : v.stringValue();
     }
 

@@ -1,0 +1,7 @@
+/**
+ * Helpers for adapters, written once: {@link io.courier.spi.support.LeaseTable} (lease bookkeeping a broker does not
+ * do itself: settle once, extend, expire), {@link io.courier.spi.support.LeaseKeeper} (the periodic upkeep, never
+ * stalling one receiver for another's broker call) and {@link io.courier.spi.support.WireHeaders} (the
+ * {@code courier-*} header names of every transport). Part of the SPI.
+ */
+package io.courier.spi.support;
