@@ -27,7 +27,7 @@ public final class Message {
     /** Header added on dead-lettering: the destination the message was first sent to. */
     public static final String ORIGINAL_DESTINATION = "courier-original-destination";
     /** Header added on dead-lettering a message that had an ordering key: that key (the dead letter has none). */
-    public static final String ORIGINAL_ORDERING_KEY = "courier-original-ordering-key";
+    public static final String ORIGINAL_ORDERING_KEY = "courier-original-key";
     /** Header added on dead-lettering a message that had a not-before time: that time, epoch milliseconds. */
     public static final String ORIGINAL_NOT_BEFORE = "courier-original-not-before";
 

@@ -27,7 +27,7 @@ class ModuleBoundaryTest {
             else api.add(e.source());
         }
         assertEquals("io.courier", d.name());
-        assertEquals(Set.of("io.courier", "io.courier.spi"), api);
+        assertEquals(Set.of("io.courier", "io.courier.spi", "io.courier.spi.support"), api);
         assertEquals(Map.of("io.courier.mem", Set.of("io.courier.conformance", "io.courier.http", "io.courier.sim"),
                 "io.courier.runtime", Set.of("io.courier.http", "io.courier.sim")), friends);
     }

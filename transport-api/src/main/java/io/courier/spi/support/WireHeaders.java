@@ -55,9 +55,9 @@ public final class WireHeaders {
     /** The destination the dead-lettered message was sent to; the same as {@link Message#ORIGINAL_DESTINATION}. */
     public static final String ORIGINAL_DESTINATION = Message.ORIGINAL_DESTINATION;
     /** The ordering key of the dead-lettered message, when it had one. */
-    public static final String ORIGINAL_KEY = "courier-original-key";
+    public static final String ORIGINAL_KEY = Message.ORIGINAL_ORDERING_KEY;
     /** The not-before time of the dead-lettered message, epoch milliseconds (UTC), when it had one. */
-    public static final String ORIGINAL_NOT_BEFORE = "courier-original-not-before";
+    public static final String ORIGINAL_NOT_BEFORE = Message.ORIGINAL_NOT_BEFORE;
 
     /** The transport headers: a transport removes these on receipt. */
     public static final Set<String> TRANSPORT = Set.of(ID, DESTINATION, KEY, LEGACY_ORDERING_KEY, NOT_BEFORE, ATTEMPT,
