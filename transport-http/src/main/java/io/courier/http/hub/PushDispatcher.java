@@ -106,7 +106,9 @@ final class PushDispatcher implements AutoCloseable {
         long retryInitial = Fields.number(body, "retryInitialMs", "retryInitialMs", 200, 0, 3_600_000);
         long retryMax = Fields.number(body, "retryMaxMs", "retryMaxMs", 30_000, retryInitial, 24L * 3_600_000);
         long lease = Fields.number(body, "leaseMs", "leaseMs", Math.max(30_000, timeout + 5_000), timeout + 1_000, 24L * 3_600_000);
-        PushSubscription sub = build(group, member, url, secret, token, concurrency, timeout, maxAttempts, retryInitial, retryMax, lease);
+        long ttl = Fields.number(body, "ttlMs", "ttlMs", 0, 0, 24L * 3_600_000);
+        if (ttl > 0 && ttl < 1_000) throw ApiError.badRequest("field 'ttlMs' is " + ttl + ": give 0 (permanent) or 1000 or more");
+        PushSubscription sub = build(group, member, url, secret, token, concurrency, timeout, maxAttempts, retryInitial, retryMax, lease, ttl);
         boolean generated = sub.secret() == null && sub.token() == null;
         if (generated) sub = withSecret(sub, "whsec_" + Base64.getEncoder().encodeToString(randomBytes(24)));
         add(sub);
@@ -117,12 +119,12 @@ final class PushDispatcher implements AutoCloseable {
 
     private static PushSubscription withSecret(PushSubscription s, String secret) {
         return new PushSubscription(s.id(), s.group(), s.member(), s.url(), secret, s.token(), s.concurrency(), s.timeoutMs(),
-                s.maxAttempts(), s.retryInitialMs(), s.retryMaxMs(), s.leaseMs());
+                s.maxAttempts(), s.retryInitialMs(), s.retryMaxMs(), s.leaseMs(), s.ttlMs());
     }
 
     /** A subscription from its parts, or a 400 naming the problem (the URL shown without user info and query). */
     PushSubscription build(String group, String member, String url, String secret, String token, int concurrency, long timeout,
-                           int maxAttempts, long retryInitial, long retryMax, long lease) {
+                           int maxAttempts, long retryInitial, long retryMax, long lease, long ttl) {
         try {
             if (member == null) Destination.any(group); else Destination.uni(group, member);
         } catch (IllegalArgumentException e) {
@@ -151,7 +153,7 @@ final class PushDispatcher implements AutoCloseable {
         }
         if (token != null && (token.isEmpty() || !printable(token))) throw ApiError.badRequest("field 'token' must be 1 or more printable ASCII characters");
         return new PushSubscription(PushSubscription.newId(), group, member, u, secret, token, concurrency, timeout, maxAttempts,
-                retryInitial, retryMax, lease);
+                retryInitial, retryMax, lease, ttl);
     }
 
     /** Journals (forced) and starts a subscription. */
@@ -187,6 +189,14 @@ final class PushDispatcher implements AutoCloseable {
             throw new ApiError(503, "journal_failed", "the hub could not journal the removal: retry");
         }
         log.info("hub: push subscription {} removed", id);
+        return true;
+    }
+
+    /** Renews a subscription with a {@code ttlMs} (its owner is alive). False when unknown. */
+    boolean renew(String id) {
+        Endpoint e = endpoints.get(id);
+        if (e == null) return false;
+        e.renewedAt = System.currentTimeMillis();
         return true;
     }
 
@@ -234,6 +244,7 @@ final class PushDispatcher implements AutoCloseable {
         final AtomicLong pushed = new AtomicLong(), acked = new AtomicLong(), held = new AtomicLong(), retried = new AtomicLong(), dead = new AtomicLong();
         volatile String last;
         volatile boolean stopped;
+        volatile long renewedAt = System.currentTimeMillis();
         volatile Sessions.Session session;
         Thread loop;
 
@@ -255,13 +266,19 @@ final class PushDispatcher implements AutoCloseable {
         void run() {
             while (!stopped && !closed) {
                 try {
+                    if (sub.ttlMs() > 0 && System.currentTimeMillis() - renewedAt > sub.ttlMs()) {
+                        log.info("hub: push subscription {} not renewed for {} ms (ttlMs): removed", sub.id(), sub.ttlMs());
+                        remove(sub.id());
+                        return;
+                    }
                     if (session == null || session.closed) session = queues.sessions().open(sessionId, sub.group(), sub.member());
-                    if (!slots.tryAcquire(5, TimeUnit.SECONDS)) { session.touch(); continue; } // all busy: keep the session alive
+                    long wait = sub.ttlMs() > 0 ? Math.min(5_000, Math.max(100, sub.ttlMs() / 4)) : 5_000; // a ttl is checked this often
+                    if (!slots.tryAcquire(wait, TimeUnit.MILLISECONDS)) { session.touch(); continue; } // all busy: keep the session alive
                     int n = 1;
                     while (n < sub.concurrency() && slots.tryAcquire()) n++;
                     List<DurableQueues.Lease> got;
                     try {
-                        got = queues.receive(session, n, 10_000, sub.leaseMs()).get();
+                        got = queues.receive(session, n, 2 * wait, sub.leaseMs()).get();
                     } catch (ExecutionException e) {
                         slots.release(n);
                         Thread.sleep(100);
