@@ -85,11 +85,12 @@ class PushTest {
                         h.getFirst("courier-lease"), new String(body, StandardCharsets.UTF_8), ok, h.getFirst("content-type"), h.getFirst("courier-header-x-app"));
                 seen.add(s);
                 int status = ok ? answerer.answer(s, ex) : 401;
+                inFlight.decrementAndGet(); // before the answer: once it is sent, the hub may post the next one
                 ex.sendResponseHeaders(status, -1);
             } catch (Exception e) {
+                inFlight.decrementAndGet();
                 ex.sendResponseHeaders(500, -1);
             } finally {
-                inFlight.decrementAndGet();
                 ex.close();
             }
         });
