@@ -31,13 +31,14 @@ import org.slf4j.LoggerFactory;
  * {@link PushServer}; each push is verified ({@link WebhookVerifier}, else 401), then held until the runtime's
  * {@link #receive} takes it, answered 202 (the receiver holds the lease), and settled through {@code /v1/settle}
  * like a long-poll delivery (ack, nack with delay, lease extension). The hub's {@code concurrency} is the prefetch,
- * so at most that many pushes wait here (C11). {@link #close()} posts the queued settlements, answers the waiting
- * pushes 503 {@code Retry-After: 0}, and removes the subscription, which releases its unsettled leases (C13).
+ * so at most that many pushes wait here (C11). {@link #close()} posts the queued settlements, removes the
+ * subscription, which releases its unsettled leases (C13), then answers the waiting pushes 503.
  */
 final class PushReceiver implements Receiver {
     private static final Logger log = LoggerFactory.getLogger(PushReceiver.class);
     private static final SecureRandom RANDOM = new SecureRandom();
-    static final long PUSH_TIMEOUT_MS = 30_000;
+    static final long MAX_PUSH_TIMEOUT_MS = 30_000;
+    static final long TTL_MS = 30_000;
 
     private record Held(HttpDelivery delivery, CompletableFuture<Integer> answer) {}
 
@@ -54,12 +55,15 @@ final class PushReceiver implements Receiver {
     private final AtomicBoolean closed = new AtomicBoolean();
     private final Thread flusher;
     private final Runnable onClose;
+    /** How long a push may wait here for the runtime: below the ack deadline, so that the hub's lease is the runtime's. */
+    private final long pushTimeoutMs;
 
     PushReceiver(HubClient client, ReceiverSpec spec, PushServer server, Runnable onClose) throws InterruptedException {
         this.client = client;
         this.spec = spec;
         this.server = server;
         this.onClose = onClose;
+        this.pushTimeoutMs = Math.max(100, Math.min(MAX_PUSH_TIMEOUT_MS, spec.ackDeadline().toMillis() - 1_000));
         byte[] key = new byte[24];
         RANDOM.nextBytes(key);
         String secret = "whsec_" + Base64.getEncoder().encodeToString(key);
@@ -71,9 +75,10 @@ final class PushReceiver implements Receiver {
         body.put("url", server.url(path));
         body.put("secret", secret);
         body.put("concurrency", Math.min(256, spec.prefetch()));
-        body.put("timeoutMs", PUSH_TIMEOUT_MS);
-        body.put("leaseMs", Math.max(spec.ackDeadline().toMillis(), PUSH_TIMEOUT_MS + 1_000));
+        body.put("timeoutMs", pushTimeoutMs);
+        body.put("leaseMs", Math.max(spec.ackDeadline().toMillis(), pushTimeoutMs + 1_000));
         body.put("maxAttempts", 1_000); // the runtime dead-letters at its maxAttempts; the hub only past this
+        body.put("ttlMs", TTL_MS); // renewed by the flusher: a worker that dies without closing loses its subscription
         JsonNode answer;
         try {
             answer = client.callRetrying("/v1/push", body, Duration.ofSeconds(30), System.currentTimeMillis() + client.settings().retryFor.toMillis());
@@ -89,10 +94,7 @@ final class PushReceiver implements Receiver {
     /** One push from the hub (on the server's virtual thread). */
     private void handle(HttpExchange ex) throws IOException {
         int status;
-        if (closed.get()) {
-            ex.getResponseHeaders().add("Retry-After", "0");
-            status = 503;
-        } else if (!ex.getRequestMethod().equals("POST")) {
+        if (!ex.getRequestMethod().equals("POST")) {
             status = 405;
         } else {
             byte[] body;
@@ -120,7 +122,7 @@ final class PushReceiver implements Receiver {
             Held p = new Held(d, new CompletableFuture<>());
             held.add(p);
             try {
-                status = p.answer.get(PUSH_TIMEOUT_MS, TimeUnit.MILLISECONDS);
+                status = p.answer.get(Math.max(50, pushTimeoutMs - 200), TimeUnit.MILLISECONDS);
             } catch (Exception e) {
                 status = 503; // not taken in time: the hub counts a failed attempt and retries
                 p.answer.complete(503);
@@ -183,7 +185,12 @@ final class PushReceiver implements Receiver {
 
     private void flushLoop() {
         List<Settlement> batch = new ArrayList<>();
+        long renewed = System.currentTimeMillis();
         while (true) {
+            if (System.currentTimeMillis() - renewed > TTL_MS / 3) {
+                renewed = System.currentTimeMillis();
+                renew();
+            }
             Settlement first;
             try {
                 first = settlements.poll(100, TimeUnit.MILLISECONDS);
@@ -198,6 +205,17 @@ final class PushReceiver implements Receiver {
             settlements.drainTo(batch, 5_000);
             post(batch);
             batch.clear();
+        }
+    }
+
+    private void renew() {
+        try {
+            JsonNode a = client.call("/v1/push/" + subscription + "/renew", HubClient.JSON.createObjectNode(), Duration.ofSeconds(10));
+            if (!a.path("renewed").asBoolean()) log.warn("push subscription {} is gone at the hub (expired or removed): this receiver gets no more pushes", subscription);
+        } catch (HubClient.Unreachable | RuntimeException e) {
+            log.debug("renewing push subscription {} failed: {}", subscription, e.toString());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 
@@ -220,11 +238,14 @@ final class PushReceiver implements Receiver {
         }
     }
 
+    /**
+     * Posts the queued settlements, then removes the subscription (its unsettled leases, those of the pushes waiting
+     * here included, go back at once), and only then answers the waiting pushes (503, on leases already released).
+     * Answering them before the removal would make the hub push them again at once, each bounce an attempt.
+     */
     @Override
     public void close() {
         if (!closed.compareAndSet(false, true)) return;
-        Held p;
-        while ((p = held.poll()) != null) p.answer.complete(503);
         try {
             flusher.join(35_000);
         } catch (InterruptedException e) {
@@ -237,6 +258,8 @@ final class PushReceiver implements Receiver {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+        Held p;
+        while ((p = held.poll()) != null) p.answer.complete(503);
         server.unregister(path);
         onClose.run();
     }

@@ -62,6 +62,16 @@ final class DurableQueues implements AutoCloseable {
     private final Executor answers;
     private final List<JournalRecord> recoveredPush = new ArrayList<>();
     private volatile boolean closed;
+    /** Told of every settlement that changed a lease (push subscriptions free the slot of a 202 by it). */
+    interface SettleListener { void settled(long seq); void extended(long seq, long millis); }
+    private volatile SettleListener settleListener;
+
+    void settleListener(SettleListener l) { this.settleListener = l; }
+
+    private void settled(MemEngine.Delivered d) {
+        SettleListener l = settleListener;
+        if (l != null) l.settled(d.seq());
+    }
 
     /** {@code answers} runs the completion of waiting polls (it writes their HTTP answers). */
     DurableQueues(Path dataDir, long segmentBytes, long sessionTimeoutMillis, Executor answers) throws IOException {
@@ -325,6 +335,7 @@ final class DurableQueues implements AutoCloseable {
         List<JournalRecord> acks = new ArrayList<>();
         for (MemEngine.Delivered d : leases) {
             if (d == null || !engine.ack(d)) continue;
+            settled(d);
             wake(d.group()); // an ack can make a key's next message available
             Accepted a = leased.remove(d.seq());
             if (a == null) continue;
@@ -338,12 +349,18 @@ final class DurableQueues implements AutoCloseable {
     /** Releases current leases for redelivery after {@code delayMillis}. */
     int nack(MemEngine.Delivered d, long delayMillis) {
         if (d == null || !engine.nack(d, delayMillis)) return 0;
+        settled(d);
         wake(d.group());
         return 1;
     }
 
     /** Extends current leases. */
-    int extend(MemEngine.Delivered d, long millis) { return d != null && engine.extend(d, millis) ? 1 : 0; }
+    int extend(MemEngine.Delivered d, long millis) {
+        if (d == null || !engine.extend(d, millis)) return 0;
+        SettleListener l = settleListener;
+        if (l != null) l.extended(d.seq(), millis);
+        return 1;
+    }
 
     /**
      * Dead-letters a current lease: the message goes to {@code any@group.dlq} with the reason and attempt count

@@ -99,6 +99,12 @@ final class HubApi extends Handler.Abstract {
         String path = req.getHttpURI().getPath();
         String method = req.getMethod();
         authorize(req);
+        if (path.startsWith("/v1/push/") && path.endsWith("/renew")) {
+            requireMethod(method, "POST");
+            ObjectNode o = JSON.createObjectNode();
+            o.put("renewed", push.renew(path.substring("/v1/push/".length(), path.length() - "/renew".length())));
+            return o;
+        }
         if (path.startsWith("/v1/push/")) {
             requireMethod(method, "DELETE");
             ObjectNode o = JSON.createObjectNode();

@@ -63,6 +63,8 @@ final class PushDispatcher implements AutoCloseable {
     private final Set<String> allow; // empty: loopback only
     private final HttpClient client;
     private final Map<String, Endpoint> endpoints = new ConcurrentHashMap<>();
+    /** The endpoint holding each lease it took with 202 (by journal seq): its request slot stays taken until then. */
+    private final Map<Long, Endpoint> holders = new ConcurrentHashMap<>();
     private volatile boolean closed;
 
     PushDispatcher(DurableQueues queues, List<String> allowHosts, ExecutorService executor) {
@@ -72,6 +74,10 @@ final class PushDispatcher implements AutoCloseable {
                 .filter(h -> !h.isEmpty()).collect(Collectors.toUnmodifiableSet());
         this.client = HttpClient.newBuilder().followRedirects(HttpClient.Redirect.NEVER).version(HttpClient.Version.HTTP_1_1)
                 .connectTimeout(Duration.ofSeconds(5)).executor(executor).build();
+        queues.settleListener(new DurableQueues.SettleListener() {
+            @Override public void settled(long seq) { Endpoint e = holders.remove(seq); if (e != null) e.unhold(seq); }
+            @Override public void extended(long seq, long millis) { Endpoint e = holders.get(seq); if (e != null) e.extendHold(seq, millis); }
+        });
         for (JournalRecord r : queues.recoveredPush()) {
             try {
                 start(PushSubscription.fromMessage(r.message()), r.seq());
@@ -106,7 +112,9 @@ final class PushDispatcher implements AutoCloseable {
         long retryInitial = Fields.number(body, "retryInitialMs", "retryInitialMs", 200, 0, 3_600_000);
         long retryMax = Fields.number(body, "retryMaxMs", "retryMaxMs", 30_000, retryInitial, 24L * 3_600_000);
         long lease = Fields.number(body, "leaseMs", "leaseMs", Math.max(30_000, timeout + 5_000), timeout + 1_000, 24L * 3_600_000);
-        PushSubscription sub = build(group, member, url, secret, token, concurrency, timeout, maxAttempts, retryInitial, retryMax, lease);
+        long ttl = Fields.number(body, "ttlMs", "ttlMs", 0, 0, 24L * 3_600_000);
+        if (ttl > 0 && ttl < 1_000) throw ApiError.badRequest("field 'ttlMs' is " + ttl + ": give 0 (permanent) or 1000 or more");
+        PushSubscription sub = build(group, member, url, secret, token, concurrency, timeout, maxAttempts, retryInitial, retryMax, lease, ttl);
         boolean generated = sub.secret() == null && sub.token() == null;
         if (generated) sub = withSecret(sub, "whsec_" + Base64.getEncoder().encodeToString(randomBytes(24)));
         add(sub);
@@ -117,12 +125,12 @@ final class PushDispatcher implements AutoCloseable {
 
     private static PushSubscription withSecret(PushSubscription s, String secret) {
         return new PushSubscription(s.id(), s.group(), s.member(), s.url(), secret, s.token(), s.concurrency(), s.timeoutMs(),
-                s.maxAttempts(), s.retryInitialMs(), s.retryMaxMs(), s.leaseMs());
+                s.maxAttempts(), s.retryInitialMs(), s.retryMaxMs(), s.leaseMs(), s.ttlMs());
     }
 
     /** A subscription from its parts, or a 400 naming the problem (the URL shown without user info and query). */
     PushSubscription build(String group, String member, String url, String secret, String token, int concurrency, long timeout,
-                           int maxAttempts, long retryInitial, long retryMax, long lease) {
+                           int maxAttempts, long retryInitial, long retryMax, long lease, long ttl) {
         try {
             if (member == null) Destination.any(group); else Destination.uni(group, member);
         } catch (IllegalArgumentException e) {
@@ -151,7 +159,7 @@ final class PushDispatcher implements AutoCloseable {
         }
         if (token != null && (token.isEmpty() || !printable(token))) throw ApiError.badRequest("field 'token' must be 1 or more printable ASCII characters");
         return new PushSubscription(PushSubscription.newId(), group, member, u, secret, token, concurrency, timeout, maxAttempts,
-                retryInitial, retryMax, lease);
+                retryInitial, retryMax, lease, ttl);
     }
 
     /** Journals (forced) and starts a subscription. */
@@ -187,6 +195,14 @@ final class PushDispatcher implements AutoCloseable {
             throw new ApiError(503, "journal_failed", "the hub could not journal the removal: retry");
         }
         log.info("hub: push subscription {} removed", id);
+        return true;
+    }
+
+    /** Renews a subscription with a {@code ttlMs} (its owner is alive). False when unknown. */
+    boolean renew(String id) {
+        Endpoint e = endpoints.get(id);
+        if (e == null) return false;
+        e.renewedAt = System.currentTimeMillis();
         return true;
     }
 
@@ -234,6 +250,9 @@ final class PushDispatcher implements AutoCloseable {
         final AtomicLong pushed = new AtomicLong(), acked = new AtomicLong(), held = new AtomicLong(), retried = new AtomicLong(), dead = new AtomicLong();
         volatile String last;
         volatile boolean stopped;
+        volatile long renewedAt = System.currentTimeMillis();
+        /** Leases taken with 202, by seq, and when each ends: each keeps a slot until settled or ended. */
+        final Map<Long, Long> holds = new ConcurrentHashMap<>();
         volatile Sessions.Session session;
         Thread loop;
 
@@ -245,8 +264,24 @@ final class PushDispatcher implements AutoCloseable {
             this.retry = RetryPolicy.exponential(sub.maxAttempts(), Duration.ofMillis(sub.retryInitialMs()), Duration.ofMillis(sub.retryMaxMs()));
         }
 
+        void unhold(long seq) { if (holds.remove(seq) != null) slots.release(); }
+
+        void extendHold(long seq, long millis) { holds.computeIfPresent(seq, (k, end) -> Math.max(end, System.currentTimeMillis() + millis)); }
+
+        /** Frees the slots of 202 leases that ended unsettled (the hub redelivers them, attempt + 1). */
+        void expireHolds() {
+            long now = System.currentTimeMillis();
+            for (var h : holds.entrySet()) {
+                if (h.getValue() <= now && holds.remove(h.getKey(), h.getValue())) {
+                    holders.remove(h.getKey(), this);
+                    slots.release();
+                }
+            }
+        }
+
         void stop() {
             stopped = true;
+            for (Long seq : holds.keySet()) holders.remove(seq, this);
             queues.sessions().close(sessionId);
             if (loop != null) loop.interrupt();
         }
@@ -255,13 +290,21 @@ final class PushDispatcher implements AutoCloseable {
         void run() {
             while (!stopped && !closed) {
                 try {
+                    if (sub.ttlMs() > 0 && System.currentTimeMillis() - renewedAt > sub.ttlMs()) {
+                        log.info("hub: push subscription {} not renewed for {} ms (ttlMs): removed", sub.id(), sub.ttlMs());
+                        remove(sub.id());
+                        return;
+                    }
                     if (session == null || session.closed) session = queues.sessions().open(sessionId, sub.group(), sub.member());
-                    if (!slots.tryAcquire(5, TimeUnit.SECONDS)) { session.touch(); continue; } // all busy: keep the session alive
+                    expireHolds();
+                    long wait = sub.ttlMs() > 0 ? Math.min(5_000, Math.max(100, sub.ttlMs() / 4)) : 5_000; // a ttl is checked this often
+                    if (!holds.isEmpty()) wait = Math.min(wait, 200);
+                    if (!slots.tryAcquire(wait, TimeUnit.MILLISECONDS)) { session.touch(); continue; } // all busy: keep the session alive
                     int n = 1;
                     while (n < sub.concurrency() && slots.tryAcquire()) n++;
                     List<DurableQueues.Lease> got;
                     try {
-                        got = queues.receive(session, n, 10_000, sub.leaseMs()).get();
+                        got = queues.receive(session, n, 2 * wait, sub.leaseMs()).get();
                     } catch (ExecutionException e) {
                         slots.release(n);
                         Thread.sleep(100);
@@ -270,12 +313,13 @@ final class PushDispatcher implements AutoCloseable {
                     slots.release(n - got.size());
                     for (DurableQueues.Lease l : got) {
                         executor.execute(() -> {
+                            boolean held202 = false;
                             try {
-                                push(l);
+                                held202 = push(l);
                             } catch (RuntimeException e) {
                                 log.warn("hub: push of {} for {} failed unexpectedly: {}", l.message().id(), sub.id(), e.toString());
                             } finally {
-                                slots.release();
+                                if (!held202) slots.release();
                             }
                         });
                     }
@@ -289,14 +333,18 @@ final class PushDispatcher implements AutoCloseable {
             }
         }
 
-        void push(DurableQueues.Lease l) {
+        /** Posts one delivery and settles it by the answer; true when the endpoint took the lease (202): its slot stays taken. */
+        boolean push(DurableQueues.Lease l) {
             MemEngine.Delivered d = queues.parseLease(l.id());
             if (l.attempt() > sub.maxAttempts()) { // a lease that expired (202 and no settlement, or a restart) counted
                 deadLetter(d, "attempt " + l.attempt() + " is past maxAttempts " + sub.maxAttempts()
                         + " (the last lease expired unsettled) for push endpoint " + sub.safeUrl());
-                return;
+                return false;
             }
             HttpRequest req = request(l);
+            // the slot is the lease's until it is settled: taken now, so that a settlement racing the answer frees it once
+            holds.put(d.seq(), Long.MAX_VALUE);
+            holders.put(d.seq(), this);
             int now = inFlight.incrementAndGet();
             maxInFlight.accumulateAndGet(now, Math::max);
             pushed.incrementAndGet();
@@ -312,24 +360,32 @@ final class PushDispatcher implements AutoCloseable {
                     // nothing to do
                 }
             } catch (HttpTimeoutException e) {
+                boolean mine = giveBack(d);
                 failed(l, d, "no answer within " + sub.timeoutMs() + " ms");
-                return;
+                return !mine;
             } catch (ConnectException e) {
+                boolean mine = giveBack(d);
                 failed(l, d, "connection refused or unreachable");
-                return;
+                return !mine;
             } catch (IOException e) {
+                boolean mine = giveBack(d);
                 failed(l, d, "connection failed (" + e.getClass().getSimpleName() + ")");
-                return;
+                return !mine;
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
-                return; // the hub is stopping: the lease is released with the session
+                return !giveBack(d); // the hub is stopping: the lease is released with the session
             } finally {
                 inFlight.decrementAndGet();
             }
             if (status == 202) {
                 held.incrementAndGet();
                 last = "202";
-            } else if (status >= 200 && status < 300) {
+                long end = System.currentTimeMillis() + sub.leaseMs();
+                holds.computeIfPresent(d.seq(), (k, v) -> end); // absent: settled already, and its slot freed
+                return true;
+            }
+            boolean mine = giveBack(d);
+            if (status >= 200 && status < 300) {
                 queues.ack(List.of(d));
                 acked.incrementAndGet();
                 last = String.valueOf(status);
@@ -345,6 +401,13 @@ final class PushDispatcher implements AutoCloseable {
             } else {
                 failed(l, d, "HTTP " + status);
             }
+            return !mine;
+        }
+
+        /** Takes the lease's slot back from the holds; false when a settlement freed it already. */
+        private boolean giveBack(MemEngine.Delivered d) {
+            holders.remove(d.seq(), this);
+            return holds.remove(d.seq()) != null;
         }
 
         private void failed(DurableQueues.Lease l, MemEngine.Delivered d, String what) {

@@ -85,11 +85,12 @@ class PushTest {
                         h.getFirst("courier-lease"), new String(body, StandardCharsets.UTF_8), ok, h.getFirst("content-type"), h.getFirst("courier-header-x-app"));
                 seen.add(s);
                 int status = ok ? answerer.answer(s, ex) : 401;
+                inFlight.decrementAndGet(); // before the answer: once it is sent, the hub may post the next one
                 ex.sendResponseHeaders(status, -1);
             } catch (Exception e) {
+                inFlight.decrementAndGet();
                 ex.sendResponseHeaders(500, -1);
             } finally {
-                inFlight.decrementAndGet();
                 ex.close();
             }
         });
@@ -273,5 +274,45 @@ class PushTest {
         hub.close();
         hub = CourierHub.start(HubOptions.defaults(0, dir));
         assertEquals(1, call("GET", "/v1/push", null).body().get("subscriptions").size(), "the removal is journaled too");
+    }
+
+    @Test
+    void anEndpointThatFailsForLongDoesNotStarveAnotherGroup() throws Exception {
+        String dead = group(), ok = group();
+        String url = serve((s, ex) -> 200);
+        // nothing listens on port 1: every push to it is refused, and retried almost at once, for a long time
+        Answer a = call("POST", "/v1/push", "{\"group\":\"" + dead + "\",\"url\":\"http://127.0.0.1:1/\",\"secret\":\"" + SECRET
+                + "\",\"concurrency\":2,\"maxAttempts\":1000,\"retryInitialMs\":1,\"retryMaxMs\":5}");
+        assertEquals(200, a.status(), String.valueOf(a.body()));
+        for (int i = 0; i < 50; i++) send(dead, "d" + i);
+        subscribe(ok, url, ",\"concurrency\":2");
+        for (int i = 0; i < 20; i++) send(ok, "ok" + i);
+        await("the healthy group drained", Duration.ofSeconds(20), () -> seen.size() >= 20 && drained(ok));
+        JsonNode failing = null;
+        for (JsonNode n : call("GET", "/v1/push", null).body().get("subscriptions")) if (n.get("group").asText().equals(dead)) failing = n;
+        assertNotNull(failing);
+        assertTrue(failing.get("retried").asLong() > 0, failing.toString());
+        assertTrue(failing.get("maxInFlightSeen").asInt() <= 2, failing.toString());
+        assertTrue(failing.get("lastOutcome").asText().contains("refused"), failing.toString());
+        JsonNode g = group(dead);
+        assertTrue(g.get("inFlight").asInt() <= 2, "the failing endpoint holds at most its concurrency of leases: " + g);
+        assertEquals(50, g.get("depth").asInt() + g.get("inFlight").asInt(), "nothing lost meanwhile (depth counts the delayed ones): " + g);
+    }
+
+    @Test
+    void aSubscriptionWithATtlThatIsNotRenewedIsRemoved() throws Exception {
+        String url = serve((s, ex) -> 200);
+        String kept = subscribe(group(), url, ",\"ttlMs\":1000");
+        String dropped = subscribe(group(), url, ",\"ttlMs\":1000");
+        long end = System.currentTimeMillis() + 10_000;
+        while (call("GET", "/v1/push", null).body().toString().contains(dropped)) {
+            assertTrue(System.currentTimeMillis() < end, "the subscription without renewals was not removed within 10 s");
+            assertTrue(call("POST", "/v1/push/" + kept + "/renew", "{}").body().get("renewed").asBoolean());
+            Thread.sleep(100);
+        }
+        assertTrue(call("POST", "/v1/push/" + kept + "/renew", "{}").body().get("renewed").asBoolean());
+        String list = call("GET", "/v1/push", null).body().toString();
+        assertTrue(list.contains(kept), list);
+        assertFalse(list.contains(dropped), "not renewed for its ttl: removed: " + list);
     }
 }
