@@ -1,7 +1,6 @@
 package io.courier.http;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.courier.AuthenticationException;
 import io.courier.TransportUnavailableException;
@@ -30,7 +29,6 @@ import org.slf4j.LoggerFactory;
 final class HttpReceiver implements Receiver {
     private static final Logger log = LoggerFactory.getLogger(HttpReceiver.class);
 
-    private record Settlement(String kind, String lease, long millis) {}
 
     private final HubClient client;
     private final ReceiverSpec spec;
@@ -156,16 +154,7 @@ final class HttpReceiver implements Receiver {
     }
 
     private void post(List<Settlement> batch) {
-        ObjectNode body = HubClient.JSON.createObjectNode();
-        body.put("session", session);
-        ArrayNode ack = body.putArray("ack"), nack = body.putArray("nack"), extend = body.putArray("extend");
-        for (Settlement s : batch) {
-            switch (s.kind) {
-                case "ack" -> ack.add(s.lease);
-                case "nack" -> nack.addObject().put("lease", s.lease).put("delayMs", Math.max(0, s.millis));
-                default -> extend.addObject().put("lease", s.lease).put("ms", Math.max(1, s.millis));
-            }
-        }
+        ObjectNode body = Settlement.body(session, batch);
         try {
             client.callRetrying("/v1/settle", body, Duration.ofSeconds(30), System.currentTimeMillis() + client.settings().retryFor.toMillis());
             lastRequest = System.currentTimeMillis();

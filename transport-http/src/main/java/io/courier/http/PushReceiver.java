@@ -1,7 +1,6 @@
 package io.courier.http;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.Headers;
 import com.sun.net.httpserver.HttpExchange;
@@ -42,7 +41,6 @@ final class PushReceiver implements Receiver {
 
     private record Held(HttpDelivery delivery, CompletableFuture<Integer> answer) {}
 
-    private record Settlement(String kind, String lease, long millis) {}
 
     private final HubClient client;
     private final ReceiverSpec spec;
@@ -220,15 +218,7 @@ final class PushReceiver implements Receiver {
     }
 
     private void post(List<Settlement> batch) {
-        ObjectNode body = HubClient.JSON.createObjectNode();
-        ArrayNode ack = body.putArray("ack"), nack = body.putArray("nack"), extend = body.putArray("extend");
-        for (Settlement s : batch) {
-            switch (s.kind) {
-                case "ack" -> ack.add(s.lease);
-                case "nack" -> nack.addObject().put("lease", s.lease).put("delayMs", Math.max(0, s.millis));
-                default -> extend.addObject().put("lease", s.lease).put("ms", Math.max(1, s.millis));
-            }
-        }
+        ObjectNode body = Settlement.body(null, batch);
         try {
             client.callRetrying("/v1/settle", body, Duration.ofSeconds(30), System.currentTimeMillis() + client.settings().retryFor.toMillis());
         } catch (RuntimeException e) {
