@@ -20,6 +20,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.ReentrantLock;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -36,6 +37,8 @@ import org.slf4j.LoggerFactory;
 final class NatsReceiver implements Receiver {
     private static final Logger log = LoggerFactory.getLogger(NatsReceiver.class);
     private static final int DELAY_BATCH = 50;
+    /** Reply token of the wake-up a settlement sends to a waiting receive (pull request tokens are numbers). */
+    private static final String WAKE = "wake";
     /**
      * How long past its expiry a pull request issued on the current connection is still counted when its end status
      * never came. nats-server 2.9 ends a request that has just expired without its 408 when a message comes for it
@@ -61,6 +64,10 @@ final class NatsReceiver implements Receiver {
     private final LeaseKeeper.Handle keeper;
     private final ReentrantLock reading = new ReentrantLock();
     private final AtomicBoolean closed = new AtomicBoolean();
+    /** Deliveries settled (acked or nacked) since the current receive began: room the runtime freed meanwhile. */
+    private final AtomicInteger settledDuringReceive = new AtomicInteger();
+    /** Set while receive blocks for arrivals: a settlement then wakes it, so that it pulls into the freed room. */
+    private final AtomicBoolean waiting = new AtomicBoolean();
     private long requestSeq;
     private int rotation;
 
@@ -84,21 +91,30 @@ final class NatsReceiver implements Receiver {
         if (closed.get() || max <= 0) return List.of();
         List<NatsDelivery> out = new ArrayList<>();
         reading.lockInterruptibly();
+        settledDuringReceive.set(0);
         try {
             long deadline = System.nanoTime() + Math.max(1, wait.toNanos());
             drainAvailable();
             while (!closed.get()) {
-                takeArrived(out, max);
-                if (out.size() >= max) break;
-                requestMore(max - out.size(), wait);
+                int room = room(max);
+                takeArrived(out, room);
+                if (out.size() >= room) break;
+                requestMore(room - out.size(), wait);
                 long left = deadline - System.nanoTime();
                 if (!out.isEmpty() || left <= 0) {
                     drainAvailable();
-                    takeArrived(out, max);
+                    takeArrived(out, room(max));
                     break;
                 }
                 long untilOverdue = earliestOverdue() - System.nanoTime();
-                io.nats.client.Message m = sub.nextMessage(Duration.ofNanos(Math.max(Math.min(left, untilOverdue), 1_000_000)));
+                waiting.set(true);
+                io.nats.client.Message m;
+                try {
+                    if (settledDuringReceive.get() > 0 && room(max) > room) continue; // settled before waiting was set
+                    m = sub.nextMessage(Duration.ofNanos(Math.max(Math.min(left, untilOverdue), 1_000_000)));
+                } finally {
+                    waiting.set(false);
+                }
                 if (m == null) {
                     if (System.nanoTime() - deadline >= 0) break;
                     continue; // a request's end status is overdue: the next round forgets it and pulls again
@@ -113,6 +129,28 @@ final class NatsReceiver implements Receiver {
         return out;
     }
 
+    /**
+     * The room of this receive: what the runtime asked for plus what it settled since (those deliveries were handed
+     * out before this receive began, so they were counted in its held deliveries; C11 stays exact).
+     */
+    private int room(int max) {
+        long r = (long) max + settledDuringReceive.get();
+        return (int) Math.min(Integer.MAX_VALUE, r);
+    }
+
+    /** Counts settlements and wakes a receive that waits for arrivals, so that it pulls into the freed room at once. */
+    private void settled(int n) {
+        if (n <= 0) return;
+        settledDuringReceive.addAndGet(n);
+        if (waiting.compareAndSet(true, false)) {
+            try {
+                nc.publish(inbox + "." + WAKE, null);
+            } catch (IllegalStateException ignored) {
+                // closing or reconnect buffer full: the receive ends at its wait as before
+            }
+        }
+    }
+
     private void drainAvailable() throws InterruptedException {
         while (sub.getPendingMessageCount() > 0) {
             io.nats.client.Message m = sub.nextMessage(Duration.ofMillis(1));
@@ -123,6 +161,7 @@ final class NatsReceiver implements Receiver {
 
     /** Sorts one arrival: the end of a pull request, a delayed message, or a delivery for the runtime. */
     private void route(io.nats.client.Message m) {
+        if (WAKE.equals(tokenOf(m.getSubject()))) return;
         if (m.isStatusMessage()) {
             PullSource s = byToken.remove(tokenOf(m.getSubject()));
             if (s != null && s.requestToken != null && s.requestToken.equals(tokenOf(m.getSubject()))) s.finished();
@@ -297,16 +336,26 @@ final class NatsReceiver implements Receiver {
 
     @Override
     public void ack(List<? extends Received> deliveries) {
+        int n = 0;
         for (Received r : deliveries) {
-            if (r instanceof NatsDelivery d && leases.settle(d)) Acks.ack(nc, d.ackSubject);
+            if (r instanceof NatsDelivery d && leases.settle(d)) {
+                Acks.ack(nc, d.ackSubject);
+                n++;
+            }
         }
+        settled(n);
     }
 
     @Override
     public void nack(List<? extends Received> deliveries, Duration delay) {
+        int n = 0;
         for (Received r : deliveries) {
-            if (r instanceof NatsDelivery d && leases.settle(d)) nak(d.source, d.ackSubject, delay);
+            if (r instanceof NatsDelivery d && leases.settle(d)) {
+                nak(d.source, d.ackSubject, delay);
+                n++;
+            }
         }
+        settled(n);
     }
 
     @Override
@@ -379,6 +428,7 @@ final class NatsReceiver implements Receiver {
         while (all.stream().anyMatch(s -> !s.idle()) && System.nanoTime() < until) {
             io.nats.client.Message m = sub.nextMessage(Duration.ofNanos(Math.max(1_000_000, until - System.nanoTime())));
             if (m == null) break;
+            if (WAKE.equals(tokenOf(m.getSubject()))) continue;
             if (m.isStatusMessage()) {
                 route(m);
             } else {
