@@ -151,12 +151,26 @@ final class RabbitReceiver implements Receiver {
         for (Received r : deliveries) {
             RabbitDelivery d = own(r);
             if (d == null) continue;
-            if (delay.toMillis() <= 0) {
+            if (delay.toMillis() <= 0 && (WireFormat.hasOwnId(d.properties) || d.queue.contains("~key-"))) {
                 basic(d, true, true);
+            } else if (delay.toMillis() <= 0) {
+                redeliverWithId(d);
             } else {
                 redeliverLater(d, delay);
             }
         }
+    }
+
+    /**
+     * A plain client's message without {@code message-id}: a requeue would bring it back as it was, and its id would be
+     * drawn again. It is republished with the id its delivery got and the attempts made so far, and the original acked
+     * once the copy is confirmed (requeued, as before, if the copy fails).
+     */
+    private void redeliverWithId(RabbitDelivery d) {
+        CompletableFuture<Void> f = transport.publishTo(d.queue, WireFormat.republished(d.properties, d.message().id(), d.attempt()), d.body)
+                .whenComplete((v, e) -> basic(d, e != null, true));
+        releasing.add(f);
+        f.whenComplete((v, e) -> releasing.remove(f));
     }
 
     /** Gives back deliveries no handler saw without counting an attempt (see {@link #releaseUncounted}). */
@@ -173,7 +187,7 @@ final class RabbitReceiver implements Receiver {
 
     /** Republishes to a delay bucket that dead-letters back into the delivery's queue, then acks the original. */
     private void redeliverLater(RabbitDelivery d, Duration delay) {
-        transport.publishDelayed(d.queue, delay, WireFormat.republished(d.properties, d.attempt()), d.body)
+        transport.publishDelayed(d.queue, delay, WireFormat.republished(d.properties, d.message().id(), d.attempt()), d.body)
                 .whenComplete((v, e) -> {
                     if (e == null) {
                         basic(d, false, false);
@@ -221,7 +235,7 @@ final class RabbitReceiver implements Receiver {
             basic(d, true, true);
             return CompletableFuture.completedFuture(null);
         }
-        return transport.publishTo(d.queue, WireFormat.republished(d.properties, d.attempt() - 1), d.body)
+        return transport.publishTo(d.queue, WireFormat.republished(d.properties, d.message().id(), d.attempt() - 1), d.body)
                 .whenComplete((v, e) -> basic(d, e != null, true));
     }
 

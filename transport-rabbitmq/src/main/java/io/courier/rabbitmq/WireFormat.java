@@ -38,11 +38,15 @@ final class WireFormat {
     }
 
     /** The properties of a received message republished to a delay queue, carrying the attempts made so far. */
-    static AMQP.BasicProperties republished(AMQP.BasicProperties original, int attemptsMade) {
+    /**
+     * The copy's properties: the attempts made so far, and {@code id} as {@code message-id}, so that a plain client's
+     * message (published without one) keeps the id its first delivery got (C8).
+     */
+    static AMQP.BasicProperties republished(AMQP.BasicProperties original, String id, int attemptsMade) {
         Map<String, Object> headers = original.getHeaders() == null ? new HashMap<>() : new HashMap<>(original.getHeaders());
         headers.remove(DELIVERY_COUNT);
         headers.put(WireHeaders.ATTEMPT, attemptsMade);
-        return original.builder().headers(headers).deliveryMode(2).expiration(null).build();
+        return original.builder().messageId(id).headers(headers).deliveryMode(2).expiration(null).build();
     }
 
     /**
@@ -67,8 +71,7 @@ final class WireFormat {
 
     static Message message(Destination destination, AMQP.BasicProperties props, byte[] body) {
         Message.Builder b = Message.to(destination).payload(body);
-        String id = props.getMessageId();
-        b.id(id != null && !id.isEmpty() && id.length() <= 128 ? id : "amqp-" + UUID.randomUUID());
+        b.id(hasOwnId(props) ? props.getMessageId() : "amqp-" + UUID.randomUUID());
         Map<String, Object> h = props.getHeaders();
         if (h != null) {
             for (Map.Entry<String, Object> e : h.entrySet()) {
@@ -84,6 +87,12 @@ final class WireFormat {
             }
         }
         return b.build();
+    }
+
+    /** Whether the message carries a {@code message-id} Courier takes as its id (plain clients often send none). */
+    static boolean hasOwnId(AMQP.BasicProperties props) {
+        String id = props.getMessageId();
+        return id != null && !id.isEmpty() && id.length() <= 128;
     }
 
     private static boolean brokerOrInternal(String name) {
