@@ -6,6 +6,7 @@
  */
 module io.courier {
     requires transitive org.slf4j;
+    requires static micrometer.core; // optional: metrics only when the application gives a MeterRegistry
 
     exports io.courier;
     exports io.courier.spi;
