@@ -21,4 +21,7 @@ public interface SubscriptionHost {
 
     /** Where the subscription records its metrics; {@link Telemetry#NONE} unless the application enabled them. */
     default Telemetry telemetry() { return Telemetry.NONE; }
+
+    /** How the subscription traces its handlers; {@link Tracing#NONE} unless the application enabled it. */
+    default Tracing tracing() { return Tracing.NONE; }
 }

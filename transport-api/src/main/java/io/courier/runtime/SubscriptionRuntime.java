@@ -141,10 +141,13 @@ public final class SubscriptionRuntime implements Subscription {
             putMdc(d.message());
             try {
                 Throwable failure = null;
+                Tracing.Span span = host.tracing().startProcess(options.group(), d.message(), d.attempt());
                 try {
                     handler.handle(d);
                 } catch (Throwable t) {
                     failure = t;
+                } finally {
+                    span.end(failure);
                 }
                 telemetry.processed(options.group(), d.message().destination().toString(), System.nanoTime() - d.startedNanos, failure);
                 // still on the handler's thread: its ack is queued for the burst, not flushed at once
