@@ -6,6 +6,9 @@
  */
 module io.courier {
     requires transitive org.slf4j;
+    requires static io.opentelemetry.api; // optional: traces only when the application gives an OpenTelemetry
+    requires static io.opentelemetry.context;
+    requires static micrometer.core; // optional: metrics only when the application gives a MeterRegistry
 
     exports io.courier;
     exports io.courier.spi;

@@ -3,6 +3,8 @@ package io.courier;
 import io.courier.spi.Providers;
 import io.courier.runtime.SubscriptionHost;
 import io.courier.runtime.SubscriptionRuntime;
+import io.courier.runtime.Telemetry;
+import io.courier.runtime.Tracing;
 import io.courier.spi.Receiver;
 import io.courier.spi.ReceiverSpec;
 import io.courier.spi.Capabilities;
@@ -41,6 +43,8 @@ public final class Courier implements AutoCloseable {
 
     private final Transport transport;
     private final TransportUrl url;
+    private final Telemetry telemetry;
+    private final Tracing tracing;
     private final Set<SubscriptionRuntime> subscriptions = ConcurrentHashMap.newKeySet();
     private final Set<CompletableFuture<Void>> pendingSends = ConcurrentHashMap.newKeySet();
     private final AtomicBoolean closed = new AtomicBoolean();
@@ -50,11 +54,15 @@ public final class Courier implements AutoCloseable {
         @Override public String transportName() { return url.scheme(); }
         @Override public Receiver openReceiver(ReceiverSpec spec) { return transport.openReceiver(spec); }
         @Override public CompletableFuture<Void> send(Message message) { return Courier.this.send(message); }
+        @Override public Telemetry telemetry() { return telemetry; }
+        @Override public Tracing tracing() { return tracing; }
     };
 
-    private Courier(Transport transport, TransportUrl url) {
+    private Courier(Transport transport, TransportUrl url, CourierOptions options) {
         this.transport = transport;
         this.url = url;
+        this.telemetry = options.meterRegistry() == null ? Telemetry.NONE : Telemetry.micrometer(options.meterRegistry(), url.scheme());
+        this.tracing = options.openTelemetry() == null ? Tracing.NONE : Tracing.openTelemetry(options.openTelemetry(), url.scheme());
     }
 
     /** Connects with the URL in {@code COURIER_URL}. */
@@ -72,17 +80,25 @@ public final class Courier implements AutoCloseable {
      * {@link TransportUnavailableException} when the broker cannot be reached, {@link AuthenticationException} on
      * refused credentials.
      */
-    public static Courier connect(String url) {
+    public static Courier connect(String url) { return connect(url, CourierOptions.defaults()); }
+
+    /** Like {@link #connect(String)}, with optional features (metrics) enabled by {@code options}. */
+    public static Courier connect(String url, CourierOptions options) {
         TransportUrl parsed = TransportUrl.parse(url);
         TransportProvider provider = Providers.forScheme(parsed.scheme());
         parsed.validate(provider.parameters());
         Transport transport = provider.open(parsed);
         log.info("courier connected transport={} url={}", parsed.scheme(), parsed.redacted());
-        return new Courier(transport, parsed);
+        return new Courier(transport, parsed, options);
     }
 
     /** Wraps an already open transport (tests, embedding). */
-    public static Courier wrap(Transport transport, TransportUrl url) { return new Courier(transport, url); }
+    public static Courier wrap(Transport transport, TransportUrl url) { return wrap(transport, url, CourierOptions.defaults()); }
+
+    /** Wraps an already open transport with optional features enabled by {@code options}. */
+    public static Courier wrap(Transport transport, TransportUrl url, CourierOptions options) {
+        return new Courier(transport, url, options);
+    }
 
     /** What the transport declares it can do. */
     public Capabilities capabilities() { return transport.capabilities(); }
@@ -106,6 +122,25 @@ public final class Courier implements AutoCloseable {
     public CompletableFuture<Void> send(List<Message> batch) {
         if (sendsClosed) return CompletableFuture.failedFuture(new CourierException("this Courier is closed: connect again to send"));
         if (batch.isEmpty()) return CompletableFuture.completedFuture(null);
+        if (tracing != Tracing.NONE) return traced(batch);
+        return sendChecked(batch);
+    }
+
+    /** Sends inside one producer span per message, its context injected into the message's headers (C19). */
+    private CompletableFuture<Void> traced(List<Message> batch) {
+        List<Tracing.Send> sends = new ArrayList<>(batch.size());
+        List<Message> injected = new ArrayList<>(batch.size());
+        for (Message m : batch) {
+            Tracing.Send s = tracing.startSend(m);
+            sends.add(s);
+            injected.add(s.message());
+        }
+        CompletableFuture<Void> f = sendChecked(injected);
+        f.whenComplete((v, e) -> sends.forEach(s -> s.span().end(e)));
+        return f;
+    }
+
+    private CompletableFuture<Void> sendChecked(List<Message> batch) {
         long limit = transport.capabilities().maxPayloadBytes();
         for (Message m : batch) {
             long size = sizeOf(m);
@@ -120,8 +155,19 @@ public final class Courier implements AutoCloseable {
             return CompletableFuture.failedFuture(e);
         }
         pendingSends.add(f);
-        f.whenComplete((v, e) -> pendingSends.remove(f));
+        long started = telemetry == Telemetry.NONE ? 0 : System.nanoTime();
+        f.whenComplete((v, e) -> {
+            pendingSends.remove(f);
+            if (started != 0) recordSent(batch, System.nanoTime() - started, e);
+        });
         return f;
+    }
+
+    /** One record per destination of the batch: how many of its messages, and how long the send took. */
+    private void recordSent(List<Message> batch, long nanos, Throwable error) {
+        Map<String, Integer> perDestination = new java.util.LinkedHashMap<>();
+        for (Message m : batch) perDestination.merge(m.destination().toString(), 1, Integer::sum);
+        perDestination.forEach((destination, count) -> telemetry.sent(destination, count, nanos, error));
     }
 
     /** Payload plus header names and values in UTF-8: what every transport counts against its limit. */

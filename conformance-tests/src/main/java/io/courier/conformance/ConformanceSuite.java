@@ -60,7 +60,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
 import org.opentest4j.TestAbortedException;
 
 /**
- * The conformance suite: one test (or more) per clause of the delivery contract C1–C16, run against a real
+ * The conformance suite: one test (or more) per clause of the delivery contract C1–C19, run against a real
  * transport. Extend it and give a {@link TransportFixture}:
  * <pre>{@code
  * class KafkaConformanceTest extends ConformanceSuite {
@@ -1128,6 +1128,58 @@ public abstract class ConformanceSuite {
         courier.send(m).get(60, TimeUnit.SECONDS);
         assertTrue(col.awaitAll(List.of(m.id()), Duration.ofSeconds(90)).isEmpty(), "a stuck handler's message was never retried");
         assertTrue(col.seen().get(0).attempt() >= 2);
+    }
+
+    // =====================================================================================================
+    // C19 trace context
+    // =====================================================================================================
+
+    @Test
+    @Clause("C19")
+    public void c19_theSendersSpanIsTheParentOfEveryHandlerSpanAcrossRedeliveryAndDeadLetter() throws Exception {
+        String g = group("c19");
+        try (TraceContextCheck trace = new TraceContextCheck()) {
+            // a second facade on the same open transport, traced; not closed here (that would close the transport)
+            Courier traced = Courier.wrap(courier.transport(), io.courier.spi.TransportUrl.parse(fx.url()), trace.options());
+            Map<Integer, String> traceparents = new ConcurrentHashMap<>();
+            subscribe(traced, opts(g).retry(RetryPolicy.immediate(2)).build(), d -> {
+                traceparents.put(d.attempt(), String.valueOf(d.message().headers().get("traceparent")));
+                throw new IllegalStateException("C19 fails every attempt");
+            });
+            Collector dead = new Collector();
+            subscribe(traced, opts(g + ".dlq").build(), dead.as("dlq"));
+            io.opentelemetry.api.trace.Span caller = trace.callerSpan();
+            Message m = msg(g, 0);
+            try (var scope = caller.makeCurrent()) {
+                traced.send(m).get(60, TimeUnit.SECONDS);
+            } finally {
+                caller.end();
+            }
+            assertTrue(dead.awaitAll(List.of(m.id()), LONG).isEmpty(), "the message was not dead-lettered");
+            String traceId = caller.getSpanContext().getTraceId();
+            String destination = Destination.any(g).toString(), dlq = Destination.any(g + ".dlq").toString();
+            assertTrue(waitFor(() -> trace.handlerSpans(destination).size() == 2 && trace.handlerSpans(dlq).size() == 1),
+                    "handler spans missing: " + trace.handlerSpans(destination) + " " + trace.handlerSpans(dlq));
+            var send = trace.sendSpan(destination);
+            assertTrue(traceparents.get(1).contains(send.getSpanId()),
+                    "the delivered message's traceparent header is not the send's span: " + traceparents);
+            for (var s : trace.handlerSpans(destination)) {
+                assertEquals(send.getSpanId(), s.getParentSpanId(), "attempt " + s.getAttributes().get(TraceContextCheck.ATTEMPT)
+                        + " of the handler is not a child of the send's span");
+            }
+            assertEquals(List.of(1L, 2L), trace.handlerSpans(destination).stream()
+                    .map(s -> s.getAttributes().get(TraceContextCheck.ATTEMPT)).sorted().toList());
+            assertEquals(traceId, trace.handlerSpans(dlq).get(0).getTraceId(), "the dead letter's handler left the sender's trace");
+        }
+    }
+
+    private static boolean waitFor(java.util.function.BooleanSupplier condition) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > deadline) return false;
+            Thread.sleep(10);
+        }
+        return true;
     }
 
     // =====================================================================================================

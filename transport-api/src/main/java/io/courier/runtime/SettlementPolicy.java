@@ -33,12 +33,13 @@ public final class SettlementPolicy {
     public record DeadLetter(String reason) implements Decision {}
 
     private static final Ack ACK = new Ack();
+    private static final String NOT_RETRYABLE = "not retryable: ", FAILED = "failed ", DELIVERED = "delivered ";
 
     /** The decision before the handler runs: null to run it, a {@link DeadLetter} when the attempt is past the limit. */
     public static DeadLetter onArrival(int attempt, RetryPolicy retry) {
         int max = retry.maxAttempts();
         if (attempt <= max) return null;
-        return new DeadLetter("delivered " + attempt + " times, more than maxAttempts=" + max
+        return new DeadLetter(DELIVERED + attempt + " times, more than maxAttempts=" + max
                 + " (earlier attempts were not settled: lease expired or consumer lost)");
     }
 
@@ -48,9 +49,9 @@ public final class SettlementPolicy {
      */
     public static Decision afterHandler(int attempt, Throwable failure, RetryPolicy retry, RandomGenerator random) {
         if (failure == null) return ACK;
-        if (failure instanceof NonRetryableException) return new DeadLetter("not retryable: " + describe(failure));
+        if (failure instanceof NonRetryableException) return new DeadLetter(NOT_RETRYABLE + describe(failure));
         int max = retry.maxAttempts();
-        if (attempt >= max) return new DeadLetter("failed " + attempt + " of maxAttempts=" + max + ": " + describe(failure));
+        if (attempt >= max) return new DeadLetter(FAILED + attempt + " of maxAttempts=" + max + ": " + describe(failure));
         return new Retry(retry.delayAfter(attempt, random), describe(failure));
     }
 
@@ -70,6 +71,16 @@ public final class SettlementPolicy {
         if (m.orderingKey() != null) b.header(Message.ORIGINAL_ORDERING_KEY, m.orderingKey());
         if (m.notBefore() != null) b.header(Message.ORIGINAL_NOT_BEFORE, Long.toString(m.notBefore().toEpochMilli()));
         return b.build();
+    }
+
+    /**
+     * A bounded category of a dead-letter reason, for metrics: {@code max_attempts}, {@code not_retryable}, or
+     * {@code explicit} (a handler's own {@code deadLetter(reason)}).
+     */
+    public static String reasonKind(String reason) {
+        if (reason.startsWith(NOT_RETRYABLE)) return "not_retryable";
+        if (reason.startsWith(FAILED) || reason.startsWith(DELIVERED)) return "max_attempts";
+        return "explicit";
     }
 
     /** A throwable as the logs and dead-letter reasons show it: class name and message. */

@@ -111,6 +111,7 @@ final class Settler {
                     log.warn("dead-lettered transport={} destination={} messageId={} attempts={} to={} reason={}",
                             host.transportName(), m.destination(), m.id(), d.attempt(), dead.destination(), reason);
                     safely(() -> receiver.ack(List.of(d.received)));
+                    host.telemetry().deadLettered(options.group(), SettlementPolicy.reasonKind(reason));
                 } else {
                     log.warn("dead-letter send failed transport={} messageId={} to={}; message kept for redelivery: {}",
                             host.transportName(), m.id(), dead.destination(), e.toString());
@@ -149,7 +150,9 @@ final class Settler {
 
     /** Extends the leases of these deliveries by the ack deadline (C16). */
     void extend(List<Received> deliveries) {
-        if (!deliveries.isEmpty()) safely(() -> receiver.extendLease(deliveries, options.ackDeadline()));
+        if (deliveries.isEmpty()) return;
+        safely(() -> receiver.extendLease(deliveries, options.ackDeadline()));
+        host.telemetry().leasesExtended(options.group(), deliveries.size());
     }
 
     void closeReceiver() { safely(receiver::close); }

@@ -18,4 +18,10 @@ public interface SubscriptionHost {
 
     /** Sends with the facade's checks; completes when durably accepted. */
     CompletableFuture<Void> send(Message message);
+
+    /** Where the subscription records its metrics; {@link Telemetry#NONE} unless the application enabled them. */
+    default Telemetry telemetry() { return Telemetry.NONE; }
+
+    /** How the subscription traces its handlers; {@link Tracing#NONE} unless the application enabled it. */
+    default Tracing tracing() { return Tracing.NONE; }
 }

@@ -40,6 +40,7 @@ public final class SubscriptionRuntime implements Subscription {
     private final Handler handler;
     private final Consumer<SubscriptionRuntime> onClosed;
     private final String where;
+    private final Telemetry telemetry;
     private final Object lock = new Object();
     private final Set<RuntimeDelivery> running = ConcurrentHashMap.newKeySet();
     /** Deliveries a worker may start (their key is free), in fetch order; {@link #STOP} ends a worker. */
@@ -61,6 +62,7 @@ public final class SubscriptionRuntime implements Subscription {
         this.options = options;
         this.handler = handler;
         this.onClosed = onClosed;
+        this.telemetry = host.telemetry();
         this.where = "transport=" + host.transportName() + " group=" + options.group() + " member=" + options.member();
     }
 
@@ -68,6 +70,7 @@ public final class SubscriptionRuntime implements Subscription {
     public void start() {
         receiver = host.openReceiver(new ReceiverSpec(options.group(), options.member(), options.prefetch(), options.ackDeadline()));
         settler = new Settler(host, options, receiver, this::wake, where);
+        telemetry.inFlight(options.group(), settler::unsettledCount);
         for (int i = 0; i < options.concurrency(); i++) {
             workers.add(Thread.ofVirtual().name("courier-handler-" + options.group() + "-" + i).start(this::workLoop));
         }
@@ -98,6 +101,8 @@ public final class SubscriptionRuntime implements Subscription {
 
     private void accept(Received r) {
         RuntimeDelivery d = settler.track(r);
+        telemetry.consumed(options.group(), r.message().destination().toString(), 1);
+        if (r.attempt() > 1) telemetry.redelivered(options.group(), r.attempt());
         DeadLetter past = SettlementPolicy.onArrival(r.attempt(), options.retry());
         if (past != null) {
             settler.deadLetter(d, past.reason()); // attempts never multiply (C15)
@@ -136,11 +141,15 @@ public final class SubscriptionRuntime implements Subscription {
             putMdc(d.message());
             try {
                 Throwable failure = null;
+                Tracing.Span span = host.tracing().startProcess(options.group(), d.message(), d.attempt());
                 try {
                     handler.handle(d);
                 } catch (Throwable t) {
                     failure = t;
+                } finally {
+                    span.end(failure);
                 }
+                telemetry.processed(options.group(), d.message().destination().toString(), System.nanoTime() - d.startedNanos, failure);
                 // still on the handler's thread: its ack is queued for the burst, not flushed at once
                 if (!d.isSettled()) {
                     settler.apply(d, SettlementPolicy.afterHandler(d.attempt(), failure, options.retry(), ThreadLocalRandom.current()));

@@ -92,6 +92,9 @@ public final class Mutants {
                 }),
                 new Mutant("never-extends-leases", "C16", "ignores lease extensions", t -> new BrokenTransport(t) {
                     @Override protected void onExtend(List<Received> ds, Duration d, Receiver r) {}
+                }),
+                new Mutant("drops-traceparent", "C19", "does not carry the W3C traceparent header", t -> new BrokenTransport(t) {
+                    @Override protected Message onSend(Message m) { return m.toBuilder().removeHeader("traceparent").build(); }
                 }));
     }
 }

@@ -1,0 +1,81 @@
+package io.courier.runtime;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import java.util.concurrent.TimeUnit;
+import java.util.function.IntSupplier;
+
+/** {@link Telemetry} through Micrometer: the only class of the runtime that touches Micrometer's types. */
+final class MicrometerTelemetry implements Telemetry {
+    static final String SENT = "messaging.client.sent.messages";
+    static final String CONSUMED = "messaging.client.consumed.messages";
+    static final String OPERATION_DURATION = "messaging.client.operation.duration";
+    static final String PROCESS_DURATION = "messaging.process.duration";
+    static final String REDELIVERIES = "courier.redeliveries";
+    static final String DEAD_LETTERS = "courier.dead.letters";
+    static final String IN_FLIGHT = "courier.in.flight";
+    static final String LEASE_EXTENSIONS = "courier.lease.extensions";
+
+    private final MeterRegistry registry;
+    private final String system;
+
+    MicrometerTelemetry(Object registry, String system) {
+        this.registry = (MeterRegistry) registry;
+        this.system = system;
+    }
+
+    @Override
+    public void sent(String destination, int count, long nanos, Throwable error) {
+        String errorType = errorType(error);
+        Counter.builder(SENT).tags("messaging.system", system, "messaging.destination.name", destination,
+                "messaging.operation.name", "send", "error.type", errorType).register(registry).increment(count);
+        Timer.builder(OPERATION_DURATION).tags("messaging.system", system, "messaging.destination.name", destination,
+                "messaging.operation.name", "send", "error.type", errorType).register(registry).record(nanos, TimeUnit.NANOSECONDS);
+    }
+
+    @Override
+    public void consumed(String group, String destination, int count) {
+        Counter.builder(CONSUMED).tags("messaging.system", system, "messaging.destination.name", destination,
+                "messaging.consumer.group.name", group, "messaging.operation.name", "receive").register(registry).increment(count);
+    }
+
+    @Override
+    public void processed(String group, String destination, long nanos, Throwable error) {
+        Timer.builder(PROCESS_DURATION).tags("messaging.system", system, "messaging.destination.name", destination,
+                "messaging.consumer.group.name", group, "messaging.operation.name", "process", "error.type", errorType(error))
+                .register(registry).record(nanos, TimeUnit.NANOSECONDS);
+    }
+
+    @Override
+    public void redelivered(String group, int attempt) {
+        groupCounter(REDELIVERIES, group, "courier.attempt", Integer.toString(attempt)).increment();
+    }
+
+    @Override
+    public void deadLettered(String group, String kind) {
+        groupCounter(DEAD_LETTERS, group, "courier.dead_letter.reason", kind).increment();
+    }
+
+    @Override
+    public void leasesExtended(String group, int count) {
+        groupCounter(LEASE_EXTENSIONS, group, "messaging.operation.name", "extend").increment(count);
+    }
+
+    @Override
+    public void inFlight(String group, IntSupplier unsettled) {
+        Gauge.builder(IN_FLIGHT, unsettled, IntSupplier::getAsInt)
+                .tags("messaging.system", system, "messaging.consumer.group.name", group).register(registry);
+    }
+
+    private Counter groupCounter(String name, String group, String key, String value) {
+        return Counter.builder(name).tags("messaging.system", system, "messaging.consumer.group.name", group, key, value)
+                .register(registry);
+    }
+
+    /** The failure's class name; empty on success (OpenTelemetry leaves error.type unset, Micrometer wants one key set). */
+    private static String errorType(Throwable error) {
+        return error == null ? "" : error.getClass().getName();
+    }
+}

@@ -1,0 +1,40 @@
+package io.courier.runtime;
+
+import java.util.function.IntSupplier;
+
+/**
+ * The runtime's metrics hooks, written once for every transport. {@link #NONE} (the default) does nothing and costs
+ * nothing; {@link #micrometer} records them through Micrometer, which is an optional dependency: only
+ * {@code MicrometerTelemetry} touches its classes, and it is loaded only when an application gives a registry.
+ * Names follow the OpenTelemetry messaging semantic conventions (see the README's "Metrics" table).
+ */
+public interface Telemetry {
+    /** Records nothing. */
+    Telemetry NONE = new Telemetry() { };
+
+    /** Metrics into {@code meterRegistry} (an {@code io.micrometer.core.instrument.MeterRegistry}). */
+    static Telemetry micrometer(Object meterRegistry, String system) {
+        return new MicrometerTelemetry(meterRegistry, system);
+    }
+
+    /** A send of {@code count} messages to {@code destination} finished after {@code nanos}; {@code error} null on success. */
+    default void sent(String destination, int count, long nanos, Throwable error) { }
+
+    /** {@code count} deliveries were received for {@code group}. */
+    default void consumed(String group, String destination, int count) { }
+
+    /** A handler of {@code group} ran for {@code nanos}; {@code error} null when it returned normally. */
+    default void processed(String group, String destination, long nanos, Throwable error) { }
+
+    /** A delivery arrived again, as attempt {@code attempt} (2 or more). */
+    default void redelivered(String group, int attempt) { }
+
+    /** A message of {@code group} was dead-lettered; {@code kind} is a bounded category of the reason. */
+    default void deadLettered(String group, String kind) { }
+
+    /** The leases of {@code count} deliveries of {@code group} were extended. */
+    default void leasesExtended(String group, int count) { }
+
+    /** Registers the in-flight gauge of one subscription. */
+    default void inFlight(String group, IntSupplier unsettled) { }
+}

@@ -1,0 +1,68 @@
+package io.courier.runtime;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.courier.Courier;
+import io.courier.CourierOptions;
+import io.courier.Destination;
+import io.courier.Message;
+import io.courier.NonRetryableException;
+import io.courier.RetryPolicy;
+import io.courier.SubscriptionOptions;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/**
+ * After a scripted run on mem:// (n sent, k failing once, one dead-lettered) the metrics show exactly those counts;
+ * without a registry the runtime records nothing and runs the same.
+ */
+class MetricsOnMemTest {
+    private static final int N = 10, K = 3;
+    private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
+
+    @Test
+    void scriptedRunShowsExactCounts() throws Exception {
+        String g = "metrics-" + System.nanoTime();
+        try (Courier c = Courier.connect("mem://metrics", CourierOptions.defaults().meterRegistry(registry))) {
+            c.subscribe(SubscriptionOptions.group(g).retry(RetryPolicy.immediate(3)).build(), d -> {
+                int i = Integer.parseInt(d.message().id());
+                if (i == N - 1) throw new NonRetryableException("poison");
+                if (i < K && d.attempt() == 1) throw new IllegalStateException("first attempt fails");
+            });
+            List<Message> batch = new ArrayList<>();
+            for (int i = 0; i < N; i++) batch.add(Message.to(Destination.any(g)).id(Integer.toString(i)).payload("p").build());
+            c.send(batch).join();
+            assertTrue(Await.until(() -> count(MicrometerTelemetry.DEAD_LETTERS) == 1
+                    && timerCount(MicrometerTelemetry.PROCESS_DURATION) == N + K && gauge(g) == 0, Duration.ofSeconds(10)),
+                    "run did not finish: " + registry.getMetersAsString());
+
+            assertEquals(N, registry.get(MicrometerTelemetry.SENT).tag("messaging.destination.name", "any@" + g).counter().count());
+            assertEquals(1, registry.get(MicrometerTelemetry.SENT).tag("messaging.destination.name", "any@" + g + ".dlq").counter().count());
+            assertEquals(N + K, count(MicrometerTelemetry.CONSUMED));
+            assertEquals(K, registry.get(MicrometerTelemetry.REDELIVERIES).tag("courier.attempt", "2").counter().count());
+            assertEquals(K, count(MicrometerTelemetry.REDELIVERIES));
+            assertEquals(1, registry.get(MicrometerTelemetry.DEAD_LETTERS).tag("courier.dead_letter.reason", "not_retryable").counter().count());
+            assertEquals(K + 1, registry.get(MicrometerTelemetry.PROCESS_DURATION).tagKeys("error.type").timers().stream()
+                    .filter(t -> !t.getId().getTag("error.type").isEmpty()).mapToLong(t -> t.count()).sum());
+            assertEquals("mem", registry.get(MicrometerTelemetry.CONSUMED).counter().getId().getTag("messaging.system"));
+            assertEquals(g, registry.get(MicrometerTelemetry.CONSUMED).counter().getId().getTag("messaging.consumer.group.name"));
+        }
+    }
+
+    private double count(String name) {
+        return registry.find(name).counters().stream().mapToDouble(c -> c.count()).sum();
+    }
+
+    private long timerCount(String name) {
+        return registry.find(name).timers().stream().mapToLong(t -> t.count()).sum();
+    }
+
+    private double gauge(String group) {
+        var g = registry.find(MicrometerTelemetry.IN_FLIGHT).tag("messaging.consumer.group.name", group).gauge();
+        return g == null ? -1 : g.value();
+    }
+}
