@@ -2,11 +2,8 @@ package io.courier.cli;
 
 import io.courier.Courier;
 import io.courier.spi.Admin;
-import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
 
 /** {@code courier groups delete URL GROUP… --yes}: removes every broker resource of the groups. */
@@ -29,30 +26,21 @@ final class GroupsCommand implements Runnable {
         @ParentCommand
         GroupsCommand groupsCommand;
 
-        @Parameters(index = "0", description = "Transport URL.")
-        String url;
+        @picocli.CommandLine.Mixin
+        OperatorTarget target;
 
-        @Parameters(index = "1..*", arity = "1..*", description = "Groups to delete.")
-        List<String> groups;
-
-        @Option(names = "--yes", description = "Required: confirms that the messages of these groups may be lost.")
+        @picocli.CommandLine.Option(names = "--yes", description = "Required: confirms that the messages of these groups may be lost.")
         boolean yes;
-
-        @Option(names = "--json", description = "One JSON object per group: {\"group\":…,\"deleted\":true|false}.")
-        boolean json;
-
-        @Option(names = {"-v", "--verbose"}, description = "INFO logging and stack traces on errors.")
-        boolean verbose;
 
         @Override
         public Integer call() {
-            if (!yes) throw new IllegalArgumentException("groups delete loses every message of " + groups + "; add --yes to confirm");
-            TransportUrls.check(url);
-            try (Courier courier = Courier.connect(url)) {
+            if (!yes) throw new IllegalArgumentException("groups delete loses every message of " + target.groups + "; add --yes to confirm");
+            TransportUrls.check(target.url);
+            try (Courier courier = Courier.connect(target.url)) {
                 Admin admin = Operators.admin(courier);
-                for (String group : groups) {
+                for (String group : target.groups) {
                     boolean deleted = admin.deleteGroup(group);
-                    groupsCommand.cli.out.println(json ? "{\"group\":" + Operators.quote(group) + ",\"deleted\":" + deleted + "}"
+                    groupsCommand.cli.out.println(target.json ? "{\"group\":" + Operators.quote(group) + ",\"deleted\":" + deleted + "}"
                             : (deleted ? "deleted " : "absent  ") + group);
                 }
             }

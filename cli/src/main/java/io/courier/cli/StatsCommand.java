@@ -3,11 +3,8 @@ package io.courier.cli;
 import io.courier.Courier;
 import io.courier.spi.Admin;
 import io.courier.spi.GroupStats;
-import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
 
 /** {@code courier stats URL GROUP…}: backlog, in flight, delayed, dead letters and consumers of each group. */
@@ -18,31 +15,22 @@ final class StatsCommand implements Callable<Integer> {
     @ParentCommand
     CourierCli cli;
 
-    @Parameters(index = "0", description = "Transport URL, e.g. amqp://guest:guest@127.0.0.1:5672/")
-    String url;
-
-    @Parameters(index = "1..*", arity = "1..*", description = "Groups to count.")
-    List<String> groups;
-
-    @Option(names = "--json", description = "One JSON object per group, one per line (unknown counts are null).")
-    boolean json;
-
-    @Option(names = {"-v", "--verbose"}, description = "INFO logging and stack traces on errors.")
-    boolean verbose;
+    @picocli.CommandLine.Mixin
+    OperatorTarget target;
 
     @Override
     public Integer call() {
-        TransportUrls.check(url);
-        try (Courier courier = Courier.connect(url)) {
+        TransportUrls.check(target.url);
+        try (Courier courier = Courier.connect(target.url)) {
             Admin admin = Operators.admin(courier);
-            if (!json) cli.out.printf("%-30s %10s %10s %10s %12s %10s%n", "group", "backlog", "in-flight", "delayed", "dead-letters", "consumers");
-            for (String group : groups) print(admin.stats(group));
+            if (!target.json) cli.out.printf("%-30s %10s %10s %10s %12s %10s%n", "group", "backlog", "in-flight", "delayed", "dead-letters", "consumers");
+            for (String group : target.groups) print(admin.stats(group));
         }
         return 0;
     }
 
     private void print(GroupStats s) {
-        if (json) {
+        if (target.json) {
             cli.out.println("{\"group\":" + Operators.quote(s.group()) + ",\"backlog\":" + Operators.json(s.backlog())
                     + ",\"inFlight\":" + Operators.json(s.inFlight()) + ",\"delayed\":" + Operators.json(s.delayed())
                     + ",\"deadLetters\":" + Operators.json(s.deadLetters()) + ",\"consumers\":" + Operators.json(s.consumers()) + "}");
