@@ -13,7 +13,7 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /**
- * Entry point of {@code ./courier}. Subcommands: {@code hub}, {@code demo}, {@code conformance}, {@code sim} and {@code bench}.
+ * Entry point of {@code ./courier}. Subcommands: {@code hub}, {@code demo}, {@code stats}, {@code groups delete}, {@code conformance}, {@code sim} and {@code bench}.
  *
  * <p>Errors end with one line on stderr, {@code courier: <problem and fix>}, and a non-zero exit code; the stack
  * trace only with {@code --verbose}. Logging goes to stderr through slf4j-simple at WARN (INFO with
@@ -25,7 +25,7 @@ import picocli.CommandLine.Command;
         exitCodeList = {"0:success", "1:the command found a failure (a task lost, a clause failed)",
                 "2:bad input (option, URL, scheme or parameter): the message says what to fix",
                 "3:the transport could not be used (broker unreachable, credentials refused, ...)"},
-        subcommands = {HubCommand.class, DemoCommand.class, ConformanceCommand.class, SimCommand.class, BenchCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {HubCommand.class, DemoCommand.class, StatsCommand.class, GroupsCommand.class, ConformanceCommand.class, SimCommand.class, BenchCommand.class, CommandLine.HelpCommand.class})
 public final class CourierCli implements Runnable {
     /** Exit code: the command ran and found a failure (demo lost messages, clauses failed). */
     public static final int FAILED = 1;

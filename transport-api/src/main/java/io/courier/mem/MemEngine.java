@@ -316,15 +316,39 @@ public final class MemEngine {
     public List<GroupStats> stats() {
         lock.lock();
         try {
-            long now = now();
             List<GroupStats> out = new ArrayList<>();
-            for (Map.Entry<String, Group> ge : new TreeMap<>(groups).entrySet()) {
-                Group g = ge.getValue();
-                int delayed = 0;
-                for (Entry e : g.entries.values()) if (!e.leased && e.availableAt > now) delayed++;
-                out.add(new GroupStats(ge.getKey(), g.entries.size() - g.leases.size(), g.leases.size(), delayed, g.live.size()));
-            }
+            for (Map.Entry<String, Group> ge : new TreeMap<>(groups).entrySet()) out.add(statsOf(ge.getKey(), ge.getValue()));
             return out;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Counts of one group (all 0 when the engine has never seen it); creates nothing. */
+    public GroupStats stats(String group) {
+        lock.lock();
+        try {
+            Group g = groups.get(group);
+            return g == null ? new GroupStats(group, 0, 0, 0, 0) : statsOf(group, g);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private GroupStats statsOf(String name, Group g) {
+        long now = now();
+        int delayed = 0;
+        for (Entry e : g.entries.values()) if (!e.leased && e.availableAt > now) delayed++;
+        return new GroupStats(name, g.entries.size() - g.leases.size(), g.leases.size(), delayed, g.live.size());
+    }
+
+    /** Forgets a group and every message of it; true when the engine had it. Live consumers see an empty group. */
+    public boolean deleteGroup(String group) {
+        lock.lock();
+        try {
+            Group g = groups.remove(group);
+            if (g != null) g.changed.signalAll();
+            return g != null;
         } finally {
             lock.unlock();
         }

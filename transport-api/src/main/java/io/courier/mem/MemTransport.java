@@ -43,6 +43,9 @@ public final class MemTransport implements Transport {
     }
 
     @Override
+    public java.util.Optional<io.courier.spi.Admin> admin() { return java.util.Optional.of(new MemAdmin(engine)); }
+
+    @Override
     public Receiver openReceiver(ReceiverSpec spec) { return new MemReceiver(engine, spec); }
 
     @Override

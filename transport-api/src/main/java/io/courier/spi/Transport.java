@@ -42,6 +42,12 @@ public interface Transport extends AutoCloseable {
      */
     Receiver openReceiver(ReceiverSpec spec);
 
+    /**
+     * Operator tooling (stats, delete a group), when this transport offers it. Empty by default: the transport
+     * then says "not supported" in one line through the CLI.
+     */
+    default java.util.Optional<Admin> admin() { return java.util.Optional.empty(); }
+
     /** Releases every resource. Idempotent; open receivers are closed (their leases released). */
     @Override
     void close();

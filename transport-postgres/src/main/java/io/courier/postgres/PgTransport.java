@@ -77,6 +77,9 @@ final class PgTransport implements Transport {
     public Capabilities capabilities() { return capabilities; }
 
     @Override
+    public java.util.Optional<io.courier.spi.Admin> admin() { return java.util.Optional.of(new PgAdmin(settings, table)); }
+
+    @Override
     public CompletableFuture<Void> send(List<Message> batch) {
         if (closed.get()) return CompletableFuture.failedFuture(new CourierException("this PostgreSQL transport is closed: connect again"));
         long deadline = System.nanoTime() + settings.sendTimeout.toNanos();
