@@ -72,6 +72,7 @@ public final class BenchMain {
             }
         }
         out.println(table(results, names, o));
+        if (names.contains("postgres")) out.println(PgIdleCost.measure(30));
         if (o.chart() != null) {
             Files.createDirectories(o.chart().toAbsolutePath().getParent());
             Files.writeString(o.chart(), svg(results, names, date));

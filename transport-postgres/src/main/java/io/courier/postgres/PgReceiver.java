@@ -90,7 +90,10 @@ final class PgReceiver implements Receiver {
             }
             long left = (end - System.nanoTime()) / 1_000_000;
             if (left <= 0) return List.of();
+            boolean lastWait = left <= transport.settings.pollInterval.toMillis();
             signal.await(seen, Math.min(left, transport.settings.pollInterval.toMillis()));
+            // the wait is over with no NOTIFY: the next receive claims, not this one as well (one claim per wait)
+            if (lastWait && signal.generation() == seen) return List.of();
         }
         return List.of();
     }
@@ -132,6 +135,7 @@ final class PgReceiver implements Receiver {
             db.unlock();
         }
         out.sort(Comparator.comparingLong(d -> d.seq));
+        transport.vacuum.churned(out.size());
         if (closed) {
             // closed while claiming: give them back at once
             for (PgDelivery d : out) queued.add(new Settlement(Kind.NACK, d, 0, System.nanoTime()));

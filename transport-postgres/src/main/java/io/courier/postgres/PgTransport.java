@@ -44,6 +44,8 @@ final class PgTransport implements Transport {
     private final LinkedBlockingDeque<Pending> pending = new LinkedBlockingDeque<>();
     private final List<Thread> senderThreads = new ArrayList<>();
     private final Thread listenerThread;
+    final Vacuum vacuum;
+    private final Thread vacuumThread;
     private final Set<PgReceiver> receivers = ConcurrentHashMap.newKeySet();
     private final Map<String, Signal> signals = new ConcurrentHashMap<>();
     private final AtomicBoolean closed = new AtomicBoolean();
@@ -60,6 +62,8 @@ final class PgTransport implements Transport {
             senderThreads.add(Thread.ofVirtual().name("courier-pg-sender-" + i).start(this::sendLoop));
         }
         listenerThread = Thread.ofVirtual().name("courier-pg-listener").start(this::listenLoop);
+        vacuum = new Vacuum(settings, table);
+        vacuumThread = Thread.ofVirtual().name("courier-pg-vacuum").start(vacuum::loop);
     }
 
     /** Connects once, checking credentials, database and privileges, and creates the tables when missing. */
@@ -268,6 +272,7 @@ final class PgTransport implements Transport {
         }
         for (Thread t : senderThreads) t.interrupt();
         listenerThread.interrupt();
+        vacuumThread.interrupt();
         try { listenerThread.join(Duration.ofSeconds(2)); } catch (InterruptedException e) { Thread.currentThread().interrupt(); }
         log.info("transport=postgres closed {}", settings.where());
     }
