@@ -31,6 +31,9 @@ public abstract class BrokenTransport implements Transport {
 
     protected int fetchSize(int max) { return max; }
 
+    /** The receiver actually opened for {@code spec}. */
+    protected ReceiverSpec onOpen(ReceiverSpec spec) { return spec; }
+
     protected void onAck(List<Received> ds, Receiver inner) { inner.ack(ds); }
 
     protected void onNack(List<Received> ds, Duration delay, Receiver inner) { inner.nack(ds, delay); }
@@ -49,7 +52,7 @@ public abstract class BrokenTransport implements Transport {
 
     @Override
     public Receiver openReceiver(ReceiverSpec spec) {
-        Receiver r = inner.openReceiver(spec);
+        Receiver r = inner.openReceiver(onOpen(spec));
         Set<Received> unsettled = ConcurrentHashMap.newKeySet();
         return new Receiver() {
             @Override
@@ -74,9 +77,15 @@ public abstract class BrokenTransport implements Transport {
         return ds.stream().map(d -> d instanceof Rewrapped w ? w.inner() : (Received) d).toList();
     }
 
-    /** A delivery with a different attempt number, wrapping the real one. */
-    record Rewrapped(Received inner, int attempt) implements Received {
-        @Override public Message message() { return inner.message(); }
+    /** A delivery with a different attempt number or message, wrapping the real one (settled as the real one). */
+    record Rewrapped(Received inner, int attempt, Message message) implements Received {
+        /** The real delivery as attempt {@code attempt}. */
+        Rewrapped(Received inner, int attempt) { this(inner, attempt, inner.message()); }
+
+        /** The real delivery under a fresh message id. */
+        static Rewrapped renamed(Received inner) {
+            return new Rewrapped(inner, inner.attempt(), inner.message().toBuilder().id(java.util.UUID.randomUUID().toString()).build());
+        }
     }
 
     @Override public void close() { inner.close(); }

@@ -4,6 +4,7 @@ import io.courier.Destination;
 import io.courier.Message;
 import io.courier.spi.Received;
 import io.courier.spi.Receiver;
+import io.courier.spi.ReceiverSpec;
 import io.courier.spi.Transport;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -72,6 +73,11 @@ public final class Mutants {
                         return m.toBuilder().removeHeader(last).build();
                     }
                 }),
+                new Mutant("redraws-redelivered-ids", "C8", "gives every redelivery a fresh message id", t -> new BrokenTransport(t) {
+                    @Override protected List<Received> onReceive(List<Received> got, Receiver r) {
+                        return got.stream().<Received>map(d -> d.attempt() == 1 ? d : BrokenTransport.Rewrapped.renamed(d)).toList();
+                    }
+                }),
                 new Mutant("ignores-ordering-key", "C9", "drops the ordering key, so a key's messages run concurrently", t -> new BrokenTransport(t) {
                     @Override protected Message onSend(Message m) { return m.toBuilder().orderingKey(null).build(); }
                 }),
@@ -92,6 +98,18 @@ public final class Mutants {
                 }),
                 new Mutant("never-extends-leases", "C16", "ignores lease extensions", t -> new BrokenTransport(t) {
                     @Override protected void onExtend(List<Received> ds, Duration d, Receiver r) {}
+                }),
+                new Mutant("merges-look-alike-names", "C17", "maps '_' and '-' in group names to '.', as a careless topic naming would", t -> new BrokenTransport(t) {
+                    @Override protected Message onSend(Message m) {
+                        Destination d = m.destination();
+                        String g = merged(d.group());
+                        return m.toBuilder().destination(d.isDirect() ? Destination.uni(g, d.member())
+                                : d.isSticky() ? Destination.sticky(g, d.member()) : Destination.any(g)).build();
+                    }
+                    @Override protected ReceiverSpec onOpen(ReceiverSpec s) {
+                        return new ReceiverSpec(merged(s.group()), s.member(), s.prefetch(), s.ackDeadline());
+                    }
+                    private static String merged(String group) { return group.replace('_', '.').replace('-', '.'); }
                 }),
                 new Mutant("drops-traceparent", "C19", "does not carry the W3C traceparent header", t -> new BrokenTransport(t) {
                     @Override protected Message onSend(Message m) { return m.toBuilder().removeHeader("traceparent").build(); }
