@@ -10,18 +10,31 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Base64;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import software.amazon.awssdk.services.sqs.model.MessageAttributeValue;
 import software.amazon.awssdk.services.sqs.model.MessageSystemAttributeName;
 import software.amazon.awssdk.services.sqs.model.SendMessageBatchRequestEntry;
 
 /**
- * Courier message ↔ SQS message. SQS bodies are text, so the payload travels base64-encoded, marked by the attribute
- * {@code courier-encoding=base64}; a message without it (from a plain client) is read as the UTF-8 bytes of its body.
- * SQS allows 10 attributes per message, so Courier's headers travel together as JSON in {@code courier-headers};
- * {@code courier-id}, {@code courier-destination}, {@code courier-key} and {@code courier-not-before} carry the
- * rest. String attributes of plain clients' messages arrive as headers.
+ * Courier message ↔ SQS message, as native as SQS allows, so that a reader in another language (or a standard
+ * propagator reading a {@code traceparent} attribute) needs no Courier code:
+ * <ul>
+ *   <li><b>Body</b>: a payload that is valid UTF-8 made only of the characters SQS accepts travels as the text
+ *       itself; any other payload travels base64-encoded, marked {@code courier-encoding=base64}; an empty one as
+ *       {@code "-"} marked {@code courier-encoding=empty} (SQS refuses an empty body). A message without
+ *       {@code courier-encoding} is read as the UTF-8 bytes of its body.</li>
+ *   <li><b>Headers</b>: each user header is a native {@code String} message attribute of its own while SQS's 10
+ *       attributes per message allow it ({@code traceparent}, {@code tracestate} and {@code baggage} first, then the
+ *       others in the message's order); a header that cannot be an attribute (an empty value, a name SQS refuses, a
+ *       {@code courier-} name) and those beyond the tenth attribute travel together as one JSON object of strings in
+ *       {@code courier-headers}.</li>
+ *   <li>{@code courier-id}, {@code courier-destination}, {@code courier-key} and {@code courier-not-before} carry the
+ *       rest. String attributes of plain clients' messages arrive as headers.</li>
+ * </ul>
  */
 final class WireFormat {
     /** The longest DelaySeconds SQS takes; longer delays are re-delayed on receipt. */
@@ -37,10 +50,11 @@ final class WireFormat {
      */
     static SendMessageBatchRequestEntry toEntry(Message m, String entryId, Instant now, boolean fifo) {
         Map<String, MessageAttributeValue> attrs = new HashMap<>();
-        attrs.put(WireHeaders.ENCODING, text(m.payload().length == 0 ? "empty" : "base64")); // SQS refuses an empty body
+        String body = bodyOf(m.payload());
+        if (m.payload().length == 0) attrs.put(WireHeaders.ENCODING, text("empty"));
+        else if (body == null) attrs.put(WireHeaders.ENCODING, text("base64"));
         attrs.put(WireHeaders.ID, text(m.id()));
         attrs.put(WireHeaders.DESTINATION, text(m.destination().toString()));
-        if (!m.headers().isEmpty()) attrs.put(WireHeaders.HEADERS, text(json(m.headers())));
         if (m.orderingKey() != null) attrs.put(WireHeaders.KEY, text(m.orderingKey()));
         int delaySeconds = 0;
         if (m.notBefore() != null && m.notBefore().isAfter(now)) {
@@ -48,11 +62,69 @@ final class WireFormat {
             delaySeconds = (int) Math.min(MAX_DELAY.toSeconds(), ceilSeconds(delay));
             if (delay.compareTo(MAX_DELAY) > 0) attrs.put(WireHeaders.NOT_BEFORE, text(Long.toString(m.notBefore().toEpochMilli())));
         }
+        putHeaders(m.headers(), attrs);
         SendMessageBatchRequestEntry.Builder b = SendMessageBatchRequestEntry.builder().id(entryId)
-                .messageBody(m.payload().length == 0 ? "-" : Base64.getEncoder().encodeToString(m.payload())).messageAttributes(attrs);
+                .messageBody(m.payload().length == 0 ? "-" : body != null ? body : Base64.getEncoder().encodeToString(m.payload()))
+                .messageAttributes(attrs);
         if (fifo) b.messageGroupId(m.orderingKey()).messageDeduplicationId(deduplicationId(m.id()));
         else b.delaySeconds(delaySeconds);
         return b.build();
+    }
+
+    /** SQS's limit of message attributes per message. */
+    static final int MAX_ATTRIBUTES = 10;
+    /** The headers that standard propagators read: native attributes before any other header. */
+    private static final List<String> FIRST = List.of("traceparent", "tracestate", "baggage");
+
+    /** The user's headers as native attributes while they fit, the rest packed into {@code courier-headers}. */
+    private static void putHeaders(Map<String, String> headers, Map<String, MessageAttributeValue> attrs) {
+        List<String> names = new ArrayList<>();
+        for (String f : FIRST) if (headers.containsKey(f)) names.add(f);
+        for (String h : headers.keySet()) if (!FIRST.contains(h)) names.add(h);
+        List<String> nativeOk = names.stream().filter(h -> canBeAttribute(h, headers.get(h))).toList();
+        int room = MAX_ATTRIBUTES - attrs.size();
+        boolean allNative = nativeOk.size() == names.size() && names.size() <= room;
+        int nativeCount = allNative ? names.size() : Math.min(nativeOk.size(), room - 1);
+        Map<String, String> packed = new LinkedHashMap<>();
+        for (String h : names) {
+            if (nativeCount > 0 && canBeAttribute(h, headers.get(h))) {
+                attrs.put(h, text(headers.get(h)));
+                nativeCount--;
+            } else {
+                packed.put(h, headers.get(h));
+            }
+        }
+        if (!packed.isEmpty()) attrs.put(WireHeaders.HEADERS, text(json(packed)));
+    }
+
+    /**
+     * Whether a header can be an SQS message attribute of its own: a name of letters, digits, {@code _ - .} (no
+     * leading, trailing or doubled {@code .}, not {@code AWS.} or {@code Amazon.}, at most 256 characters, not
+     * Courier's prefix) and a non-empty value of characters SQS accepts.
+     */
+    static boolean canBeAttribute(String name, String value) {
+        if (name.length() > 256 || !name.matches("[A-Za-z0-9_\\-]+(\\.[A-Za-z0-9_\\-]+)*")) return false;
+        String lower = name.toLowerCase(java.util.Locale.ROOT);
+        if (lower.startsWith("aws.") || lower.startsWith("amazon.") || name.startsWith(WireHeaders.PREFIX)) return false;
+        return !value.isEmpty() && isSqsText(value);
+    }
+
+    /** The payload as the body text when it is valid UTF-8 of characters SQS accepts, else null (base64 then). */
+    static String bodyOf(byte[] payload) {
+        if (payload.length == 0) return null;
+        try {
+            String text = StandardCharsets.UTF_8.newDecoder().onMalformedInput(java.nio.charset.CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(java.nio.charset.CodingErrorAction.REPORT).decode(java.nio.ByteBuffer.wrap(payload)).toString();
+            return isSqsText(text) ? text : null;
+        } catch (java.nio.charset.CharacterCodingException e) {
+            return null;
+        }
+    }
+
+    /** SQS's allowed characters: #x9 #xA #xD, #x20 to #xD7FF, #xE000 to #xFFFD, #x10000 to #x10FFFF. */
+    private static boolean isSqsText(String s) {
+        return s.codePoints().allMatch(c -> c == 0x9 || c == 0xA || c == 0xD || (c >= 0x20 && c <= 0xD7FF)
+                || (c >= 0xE000 && c <= 0xFFFD) || (c >= 0x10000 && c <= 0x10FFFF));
     }
 
     private static String deduplicationId(String id) {
