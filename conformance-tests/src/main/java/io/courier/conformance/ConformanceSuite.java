@@ -1201,6 +1201,97 @@ public abstract class ConformanceSuite {
     }
 
     // =====================================================================================================
+    // C18 recovery
+    // =====================================================================================================
+
+    /** How much later than its ack deadline a dead consumer's messages may reach the others (C18). */
+    static final Duration RECOVERY_MARGIN = Duration.ofSeconds(30);
+
+    /**
+     * A consumer process dies holding messages (SIGKILL of a JVM of its own; where the transport lives inside this
+     * JVM, {@code mem://} and {@code sim://}, a consumer frozen dead instead): a member subscribing after it takes the
+     * whole backlog, the dead one's messages within its ack deadline plus {@link #RECOVERY_MARGIN}, and drains at no
+     * less than half the rate at which the same subscription drains a backlog in steady state.
+     */
+    @Test
+    @Clause("C18")
+    public void c18_theOthersTakeOverWithoutAStallWhenAConsumerProcessDies() throws Exception {
+        if (caps.unsupportedReason("C18") != null) unsupported(caps.unsupportedReason("C18"));
+        int n = 1_000;
+        Duration ackDeadline = Duration.ofSeconds(10);
+        double steady = drainRate(group("c18-steady"), n);
+
+        String g = group("c18");
+        courier.send(batch(g, 0, n)).get(60, TimeUnit.SECONDS);
+        Set<String> held = ConcurrentHashMap.newKeySet();
+        String scheme = io.courier.spi.TransportUrl.parse(fx.url()).scheme();
+        boolean inThisJvm = scheme.equals("mem") || scheme.equals("sim");
+        Process child = null;
+        Freezable frozen = null;
+        if (inThisJvm) {
+            frozen = new Freezable(connectTracked(fx.url()).transport());
+            Courier dead = Courier.wrap(frozen, io.courier.spi.TransportUrl.parse(fx.url()));
+            perTest.add(dead);
+            CountDownLatch never = new CountDownLatch(1);
+            perTest.add(never::countDown);
+            dead.subscribe(SubscriptionOptions.group(g).concurrency(4).prefetch(16).ackDeadline(ackDeadline).closeGrace(Duration.ofSeconds(1)).build(), d -> {
+                held.add(d.message().id());
+                never.await();
+            });
+        } else {
+            java.nio.file.Path log = java.nio.file.Files.createTempFile("courier-c18-child-", ".log");
+            child = ChildConsumer.start(fx.url(), g, ackDeadline, log);
+            Process c = child;
+            perTest.add(() -> c.destroyForcibly());
+            Thread.ofVirtual().start(() -> {
+                try (var in = new java.io.BufferedReader(new java.io.InputStreamReader(c.getInputStream(), StandardCharsets.UTF_8))) {
+                    for (String line; (line = in.readLine()) != null; ) if (line.startsWith("holding ")) held.add(line.substring(8));
+                } catch (java.io.IOException ignored) { /* the child is gone */ }
+            });
+        }
+        long waitUntil = System.currentTimeMillis() + LONG.toMillis();
+        while (held.size() < 4 && System.currentTimeMillis() < waitUntil) {
+            if (child != null && !child.isAlive()) fail("the child consumer exited with " + child.exitValue() + " before it held a message");
+            Thread.sleep(50);
+        }
+        assertTrue(held.size() >= 4, "the dying consumer never held its 4 messages (held " + held + ")");
+        long killedAt = System.currentTimeMillis();
+        if (child != null) ChildConsumer.kill(child); else frozen.freeze();
+
+        Collector col = new Collector();
+        subscribe(courier, opts(g).build(), col.as("survivor"));
+        long bound = ackDeadline.plus(RECOVERY_MARGIN).toMillis() + (long) (2 * n * 1000 / steady);
+        Set<String> missing = col.awaitAll(new HashSet<>(held), Duration.ofMillis(bound));
+        assertTrue(missing.isEmpty(), "the dead consumer's messages " + missing + " did not reach the survivor within " + bound
+                + " ms (ack deadline " + ackDeadline + " + " + RECOVERY_MARGIN + " + the backlog at half the steady rate)");
+        lossCheck(batch(g, 0, n).stream().map(Message::id).toList(), col, LONG);
+        double after = rateOf(col, n);
+        System.out.printf("C18 on %s: steady %.0f msg/s, after the crash %.0f msg/s; the dead consumer's %d held messages back after %d ms%n",
+                fx.name(), steady, after, held.size(), col.seen().stream().filter(x -> held.contains(x.id())).mapToLong(Collector.Seen::atMillis).max().orElse(0) - killedAt);
+        assertTrue(after >= steady / 2, String.format("after the crash the backlog drained at %.0f msg/s, below half the steady %.0f msg/s", after, steady));
+    }
+
+    /** The rate at which a default subscription drains a backlog of {@code n} messages of a fresh group. */
+    private double drainRate(String g, int n) throws Exception {
+        courier.send(batch(g, 0, n)).get(60, TimeUnit.SECONDS);
+        Collector col = new Collector();
+        Subscription s = subscribe(courier, opts(g).build(), col.as("steady"));
+        lossCheck(batch(g, 0, n).stream().map(Message::id).toList(), col, LONG);
+        s.close();
+        return rateOf(col, n);
+    }
+
+    /**
+     * Deliveries per second from the first to the {@code n - 100}th a collector saw (the last 100 left out: a dead
+     * consumer's messages come back at the end, after their lease, and are timed by the bound instead).
+     */
+    private static double rateOf(Collector col, int n) {
+        List<Long> at = col.seen().stream().map(Collector.Seen::atMillis).sorted().toList();
+        int last = Math.min(at.size(), n - 100) - 1;
+        return last * 1000.0 / Math.max(1, at.get(last) - at.get(0));
+    }
+
+    // =====================================================================================================
     // C19 trace context
     // =====================================================================================================
 

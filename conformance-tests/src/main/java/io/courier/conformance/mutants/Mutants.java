@@ -111,6 +111,12 @@ public final class Mutants {
                     }
                     private static String merged(String group) { return group.replace('_', '.').replace('-', '.'); }
                 }),
+                new Mutant("leases-outlive-their-consumer", "C18", "extends every lease by an hour when it is taken, so a dead consumer's messages stay locked", t -> new BrokenTransport(t) {
+                    @Override protected List<Received> onReceive(List<Received> got, Receiver r) {
+                        if (!got.isEmpty()) r.extendLease(got, Duration.ofHours(1));
+                        return got;
+                    }
+                }),
                 new Mutant("drops-traceparent", "C19", "does not carry the W3C traceparent header", t -> new BrokenTransport(t) {
                     @Override protected Message onSend(Message m) { return m.toBuilder().removeHeader("traceparent").build(); }
                 }));

@@ -64,6 +64,7 @@ final class HubApi extends Handler.Abstract {
         Object answer;
         try {
             answer = route(req);
+            drain(req); // a route that does not read its body (renew, DELETE, GET) must not leave it on the connection
         } catch (ApiError e) {
             drain(req);
             answer = e;
