@@ -101,8 +101,8 @@ final class DurableQueues implements AutoCloseable {
         return journal.append(List.of(JournalRecord.push(seq, definition))).thenApply(v -> seq);
     }
 
-    /** Journals the removal of a push subscription (an ACK of its sequence number). */
-    CompletableFuture<Void> journalUnpush(long seq) { return journal.append(List.of(JournalRecord.ack(seq))); }
+    /** Journals the removal of a push subscription (an ACK of its sequence number), forced like a send. */
+    CompletableFuture<Void> journalUnpush(long seq) { return journal.appendForced(List.of(JournalRecord.ack(seq))); }
 
     MemEngine engine() { return engine; }
 

@@ -96,6 +96,20 @@ class JournalTest {
     }
 
     @Test
+    void theRemovalOfAPushSubscriptionIsForced() throws Exception {
+        Path d = dir("unpush-forced");
+        try (Journal j = Journal.open(d, 1 << 20)) {
+            long seq = j.nextSeq();
+            j.append(List.of(JournalRecord.push(seq, msg(0, 16)))).join();
+            long before = j.stats().forces();
+            j.append(List.of(JournalRecord.ack(j.nextSeq()))).join();
+            assertEquals(before, j.stats().forces(), "a plain ACK is not forced on its own");
+            j.appendForced(List.of(JournalRecord.ack(seq))).join();
+            assertEquals(before + 1, j.stats().forces(), "the removal of a push subscription must be forced before it is answered");
+        }
+    }
+
+    @Test
     void concurrentSendersShareFsyncs() throws Exception {
         Path d = dir("group-commit");
         int threads = 32, perThread = 300;
