@@ -75,9 +75,14 @@ final class DurableQueues implements AutoCloseable {
 
     /** {@code answers} runs the completion of waiting polls (it writes their HTTP answers). */
     DurableQueues(Path dataDir, long segmentBytes, long sessionTimeoutMillis, Executor answers) throws IOException {
+        this(dataDir, segmentBytes, sessionTimeoutMillis, answers, Journal.Fsync.FORCE);
+    }
+
+    /** Like the other constructor, every fsync of the journal going through {@code fsync} (tests observe it). */
+    DurableQueues(Path dataDir, long segmentBytes, long sessionTimeoutMillis, Executor answers, Journal.Fsync fsync) throws IOException {
         this.answers = answers;
         hub.setRemoveOnCancelPolicy(true);
-        this.journal = Journal.open(dataDir, segmentBytes);
+        this.journal = Journal.open(dataDir, segmentBytes, fsync);
         this.sessions = new Sessions(engine, sessionTimeoutMillis, this::wake);
         for (JournalRecord r : journal.recovered()) {
             if (r.type() == JournalRecord.Type.PUSH) { recoveredPush.add(r); continue; }

@@ -46,6 +46,17 @@ final class Journal implements AutoCloseable {
 
     private record Pending(JournalRecord record, byte[] bytes, CompletableFuture<Void> done, boolean force) {}
 
+    /**
+     * How the journal makes what it wrote durable: every fsync of a segment (group commit, compaction, close) goes
+     * through it, on the writer thread, before the futures of the records it covers complete. Tests observe it.
+     */
+    @FunctionalInterface
+    interface Fsync {
+        Fsync FORCE = ch -> ch.force(false);
+
+        void force(FileChannel channel) throws IOException;
+    }
+
     private static final class Segment {
         final long id;
         final Path path;
@@ -87,12 +98,14 @@ final class Journal implements AutoCloseable {
     private final AtomicLong bytesWritten = new AtomicLong();
     private final List<JournalRecord> recovered;
     private final Thread writer;
+    private final Fsync fsync;
     private volatile boolean closing;
     private volatile Stats stats;
 
-    private Journal(Path dir, long segmentBytes) throws IOException {
+    private Journal(Path dir, long segmentBytes, Fsync fsync) throws IOException {
         this.dir = dir;
         this.segmentBytes = segmentBytes;
+        this.fsync = fsync;
         Files.createDirectories(dir);
         this.recovered = replay();
         roll();
@@ -101,7 +114,10 @@ final class Journal implements AutoCloseable {
     }
 
     /** Opens (creating if needed) the journal in {@code dir} and replays it. */
-    static Journal open(Path dir, long segmentBytes) throws IOException { return new Journal(dir, segmentBytes); }
+    static Journal open(Path dir, long segmentBytes) throws IOException { return open(dir, segmentBytes, Fsync.FORCE); }
+
+    /** Like {@link #open(Path, long)}, every fsync going through {@code fsync}. */
+    static Journal open(Path dir, long segmentBytes, Fsync fsync) throws IOException { return new Journal(dir, segmentBytes, fsync); }
 
     /** The live messages (and push subscriptions, type PUSH) found at open, in the order they were first accepted, with their delivery counts. */
     List<JournalRecord> recovered() { return recovered; }
@@ -173,13 +189,11 @@ final class Journal implements AutoCloseable {
         }
         writeFully(active.channel, buffers, total);
         active.size += total;
-        if (force) {
-            active.channel.force(false);
-            forces.incrementAndGet();
-        }
+        if (force) force(active.channel);
         records.addAndGet(batch.size());
         bytesWritten.addAndGet(total);
         for (Pending p : batch) apply(p.record, active, p.bytes.length);
+        publishStats(); // before the answers: a caller that read stats after its append sees its own batch counted
         for (Pending p : batch) if (p.done != null) p.done.complete(null);
         if (active.size >= segmentBytes) roll();
         compact();
@@ -274,11 +288,15 @@ final class Journal implements AutoCloseable {
             active.live++;
             active.liveBytes += bytes.length;
         }
-        active.channel.force(false);
-        forces.incrementAndGet();
+        force(active.channel);
         log.debug("journal compaction: {} live messages moved out of {}", moving.size(), oldest.path);
         delete(oldest);
         if (active.size >= segmentBytes) roll();
+    }
+
+    private void force(FileChannel channel) throws IOException {
+        fsync.force(channel);
+        forces.incrementAndGet();
     }
 
     private void delete(Segment s) throws IOException {
@@ -350,7 +368,7 @@ final class Journal implements AutoCloseable {
         }
         for (Segment s : segments) {
             try {
-                s.channel.force(false);
+                fsync.force(s.channel);
                 s.channel.close();
             } catch (IOException e) {
                 log.warn("closing journal segment {}: {}", s.path, e.toString());
