@@ -18,8 +18,10 @@ import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -30,7 +32,9 @@ import org.slf4j.LoggerFactory;
  * {@link PushServer}; each push is verified ({@link WebhookVerifier}, else 401), then held until the runtime's
  * {@link #receive} takes it, answered 202 (the receiver holds the lease), and settled through {@code /v1/settle}
  * like a long-poll delivery (ack, nack with delay, lease extension). The hub's {@code concurrency} is the prefetch,
- * so at most that many pushes wait here (C11). {@link #close()} posts the queued settlements, removes the
+ * so at most that many pushes wait here (C11). A push that no receive takes within {@link #TAKE_WITHIN_MS} (the
+ * runtime is full) is answered 503 with {@link PushProtocol#NOT_TAKEN}: the hub gives its lease back uncounted, so an
+ * idle member takes it at once and the attempt does not count (C3, C15). {@link #close()} posts the queued settlements, removes the
  * subscription, which releases its unsettled leases (C13), then answers the waiting pushes 503.
  */
 final class PushReceiver implements Receiver {
@@ -38,6 +42,8 @@ final class PushReceiver implements Receiver {
     private static final SecureRandom RANDOM = new SecureRandom();
     static final long MAX_PUSH_TIMEOUT_MS = 30_000;
     static final long TTL_MS = 30_000;
+    /** How long a push waits for the runtime's receive: a runtime with room asks at once, so longer means it is full. */
+    static final long TAKE_WITHIN_MS = 1_000;
 
     private record Held(HttpDelivery delivery, CompletableFuture<Integer> answer) {}
 
@@ -117,19 +123,26 @@ final class PushReceiver implements Receiver {
                 ex.close();
                 return;
             }
-            Held p = new Held(d, new CompletableFuture<>());
-            held.add(p);
-            try {
-                status = p.answer.get(Math.max(50, pushTimeoutMs - 200), TimeUnit.MILLISECONDS);
-            } catch (Exception e) {
-                status = 503; // not taken in time: the hub counts a failed attempt and retries
-                p.answer.complete(503);
-                held.remove(p);
+            status = closed.get() ? 503 : offer(new Held(d, new CompletableFuture<>()));
+            if (status == 503) { // not taken: the hub gives the lease back uncounted and offers it to other members
+                ex.getResponseHeaders().add(PushProtocol.NOT_TAKEN, "true");
+                ex.getResponseHeaders().add("Retry-After", "1");
             }
-            if (status == 503) ex.getResponseHeaders().add("Retry-After", "0");
         }
         ex.sendResponseHeaders(status, -1);
         ex.close();
+    }
+
+    /** Holds a push for the runtime's receive: 202 once taken, 503 (not taken) when no receive took it in time. */
+    private int offer(Held p) {
+        held.add(p);
+        try {
+            return p.answer.get(Math.max(50, Math.min(TAKE_WITHIN_MS, pushTimeoutMs - 200)), TimeUnit.MILLISECONDS);
+        } catch (TimeoutException | ExecutionException | InterruptedException e) {
+            if (e instanceof InterruptedException) Thread.currentThread().interrupt();
+            if (p.answer.complete(503)) held.remove(p); // else taken meanwhile: 202
+            return p.answer.join();
+        }
     }
 
     /** The hub's push envelope (module README) back into a message. */

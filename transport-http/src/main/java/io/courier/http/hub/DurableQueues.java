@@ -359,6 +359,20 @@ final class DurableQueues implements AutoCloseable {
         return 1;
     }
 
+    /**
+     * Gives back a lease that was never delivered (a push the endpoint did not take): available to the group at once,
+     * its attempt not counted. The ATTEMPTS record already written stays (the journal keeps the highest count), so
+     * after a crash before the next delivery that one attempt counts.
+     */
+    int release(MemEngine.Delivered d) {
+        if (d == null || !engine.release(d)) return 0;
+        Accepted a = leased.get(d.seq());
+        if (a != null) a.deliveries = Math.max(0, a.deliveries - 1);
+        settled(d);
+        wake(d.group());
+        return 1;
+    }
+
     /** Extends current leases. */
     int extend(MemEngine.Delivered d, long millis) {
         if (d == null || !engine.extend(d, millis)) return 0;
