@@ -55,9 +55,9 @@ final class PushReceiver implements Receiver {
     private final WebhookVerifier verifier;
     private final String subscription;
     private final LinkedBlockingQueue<Held> held = new LinkedBlockingQueue<>();
-    private final LinkedBlockingQueue<Settlement> settlements = new LinkedBlockingQueue<>();
     private final AtomicBoolean closed = new AtomicBoolean();
-    private final Thread flusher;
+    private final SettlementFlusher flusher;
+    private long renewed = System.currentTimeMillis();
     private final Runnable onClose;
     /** How long a push may wait here for the runtime: below the ack deadline, so that the hub's lease is the runtime's. */
     private final long pushTimeoutMs;
@@ -91,7 +91,7 @@ final class PushReceiver implements Receiver {
             throw e;
         }
         this.subscription = answer.get("id").asText();
-        this.flusher = Thread.ofVirtual().name("courier-push-settle-" + spec.group()).start(this::flushLoop);
+        this.flusher = new SettlementFlusher(client, "push", spec.group(), () -> null, this::renewDue).start();
         log.info("push receiver group={} member={} at {} (subscription {})", spec.group(), spec.member(), server.url(path), subscription);
     }
 
@@ -189,37 +189,12 @@ final class PushReceiver implements Receiver {
     @Override
     public void extendLease(List<? extends Received> deliveries, Duration extension) { queue("extend", deliveries, extension.toMillis()); }
 
-    private void queue(String kind, List<? extends Received> deliveries, long millis) {
-        if (closed.get() && !flusher.isAlive()) return;
-        for (Received r : deliveries) if (r instanceof HttpDelivery d) settlements.add(new Settlement(kind, d.lease(), millis));
-    }
+    private void queue(String kind, List<? extends Received> deliveries, long millis) { flusher.queue(kind, deliveries, millis); }
 
-    private void flushLoop() {
-        List<Settlement> batch = new ArrayList<>();
-        long renewed = System.currentTimeMillis();
-        while (true) {
-            if (System.currentTimeMillis() - renewed > TTL_MS / 3) {
-                renewed = System.currentTimeMillis();
-                renew();
-            }
-            Settlement first;
-            try {
-                first = settlements.poll(100, TimeUnit.MILLISECONDS);
-            } catch (InterruptedException e) {
-                first = null;
-            }
-            if (first == null) {
-                if (closed.get()) return;
-                continue;
-            }
-            batch.add(first);
-            settlements.drainTo(batch, 5_000);
-            post(batch);
-            batch.clear();
-        }
-    }
-
-    private void renew() {
+    /** On the flusher's thread: renews the subscription every third of its ttl. */
+    private void renewDue() {
+        if (System.currentTimeMillis() - renewed <= TTL_MS / 3) return;
+        renewed = System.currentTimeMillis();
         try {
             JsonNode a = client.call("/v1/push/" + subscription + "/renew", HubClient.JSON.createObjectNode(), Duration.ofSeconds(10));
             if (!a.path("renewed").asBoolean()) log.warn("push subscription {} is gone at the hub (expired or removed): this receiver gets no more pushes", subscription);
@@ -230,30 +205,15 @@ final class PushReceiver implements Receiver {
         }
     }
 
-    private void post(List<Settlement> batch) {
-        ObjectNode body = Settlement.body(null, batch);
-        try {
-            client.callRetrying("/v1/settle", body, Duration.ofSeconds(30), System.currentTimeMillis() + client.settings().retryFor.toMillis());
-        } catch (RuntimeException e) {
-            log.warn("settlement failed transport=http push group={} count={}: {} (the messages will be redelivered)", spec.group(), batch.size(), e.getMessage());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-    }
-
     /**
      * Posts the queued settlements, then removes the subscription (its unsettled leases, those of the pushes waiting
-     * here included, go back at once), and only then answers the waiting pushes (503, on leases already released).
-     * Answering them before the removal would make the hub push them again at once, each bounce an attempt.
+     * here included, go back at once), and only then answers the waiting pushes (503 not taken, on leases already
+     * released). Answering them before the removal would make the hub push them again to this closing receiver.
      */
     @Override
     public void close() {
         if (!closed.compareAndSet(false, true)) return;
-        try {
-            flusher.join(35_000);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        flusher.close();
         try {
             client.call("DELETE", "/v1/push/" + subscription, null, Duration.ofSeconds(10));
         } catch (HubClient.Unreachable | RuntimeException e) {
