@@ -28,7 +28,6 @@ import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -117,28 +116,7 @@ class PushFaultTest {
         HubFixture hub = new HubFixture("push-crash");
         try (Endpoint endpoint = new Endpoint().start(0); Courier c = Courier.connect(hub.url() + "?retry-for=2s")) {
             subscribe(hub.url(), g, endpoint.url(), ",\"concurrency\":16,\"maxAttempts\":1000,\"retryInitialMs\":50,\"retryMaxMs\":1000");
-            int senders = 8;
-            List<CompletableFuture<Void>> running = new ArrayList<>();
-            for (int s = 0; s < senders; s++) {
-                int first = s;
-                running.add(CompletableFuture.runAsync(() -> {
-                    for (int i = first; i < n; i += senders) {
-                        Message m = Message.to("any@" + g).id("m" + i).payload(new byte[256]).build();
-                        while (true) {
-                            try {
-                                c.send(m).get(60, TimeUnit.SECONDS);
-                                accepted.add(m.id());
-                                break;
-                            } catch (ExecutionException e) {
-                                failedSends.incrementAndGet(); // hub down: send again, as a careful producer does
-                                sleep(100);
-                            } catch (Exception e) {
-                                throw new IllegalStateException(e);
-                            }
-                        }
-                    }
-                }, Executors.newVirtualThreadPerTaskExecutor()));
-            }
+            CompletableFuture<Void> running = CarefulSenders.start(c, g, n, 8, 256, accepted, failedSends);
             for (int kill = 1; kill <= 2; kill++) {
                 int at = n * kill / 3;
                 await(at + " accepted sends", Duration.ofMinutes(3), () -> accepted.size() >= at);
@@ -148,7 +126,7 @@ class PushFaultTest {
                 Thread.sleep(500);
                 hub.start(); // same port and journal: the subscription and every unacked message come back
             }
-            CompletableFuture.allOf(running.toArray(CompletableFuture[]::new)).get(5, TimeUnit.MINUTES);
+            running.get(5, TimeUnit.MINUTES);
             long deadline = System.nanoTime() + Duration.ofMinutes(3).toNanos();
             while (!endpoint.attempts.keySet().containsAll(accepted) && System.nanoTime() < deadline) Thread.sleep(100);
             Set<String> lost = new HashSet<>(accepted);
@@ -203,9 +181,5 @@ class PushFaultTest {
         long sum = 0;
         for (JsonNode s : call(hub.url(), "/v1/push", null).get("subscriptions")) sum += s.get(field).asLong();
         return sum;
-    }
-
-    private static void sleep(long ms) {
-        try { Thread.sleep(ms); } catch (InterruptedException e) { Thread.currentThread().interrupt(); }
     }
 }
