@@ -9,9 +9,9 @@ import java.util.function.ToDoubleFunction;
 /**
  * Push against long poll on the same embedded hub, in the same run: each run measures both modes back to back on
  * fresh groups, the order alternating (odd runs poll first, even runs push first), with the same Courier consumer
- * (concurrency 1, one ack per message) and the same durable sends. Prints each run, then medians and the median of
+ * (concurrency 1, one ack per message) and the same durable sends, after unrecorded warm-up pairs. Prints each run, then medians and the median of
  * the per-run push / poll ratios.
- * {@code java -cp cli/target/courier.jar io.courier.bench.PushVsPoll [--runs 3] [--n 20000] [--rate 500] [--seconds 10] [--size 1024] [--prefetch 64]}
+ * {@code java -cp cli/target/courier.jar io.courier.bench.PushVsPoll [--runs 3] [--n 20000] [--rate 500] [--seconds 10] [--size 1024] [--prefetch 64] [--warmups 1]}
  */
 public final class PushVsPoll {
     private PushVsPoll() {}
@@ -19,14 +19,17 @@ public final class PushVsPoll {
     public static void main(String[] args) throws Exception {
         int runs = intArg(args, "--runs", 3), n = intArg(args, "--n", 20_000), rate = intArg(args, "--rate", 500);
         int seconds = intArg(args, "--seconds", 10), size = intArg(args, "--size", 1024), prefetch = intArg(args, "--prefetch", 64);
+        int warmups = intArg(args, "--warmups", 1);
         List<BenchResult> all = new ArrayList<>();
         boolean ok = true;
         try (EmbeddedHub hub = EmbeddedHub.start()) {
+            for (int w = 0; w < warmups; w++) { // not recorded: both JVM paths warm before the first paired run
+                for (String mode : List.of("poll", "push")) measure(url(hub, mode), mode, 0, n, rate, seconds, size, prefetch);
+            }
             for (int run = 1; run <= runs; run++) {
                 List<String> order = run % 2 == 1 ? List.of("poll", "push") : List.of("push", "poll");
                 for (String mode : order) {
-                    String url = mode.equals("poll") ? hub.url() : hub.url() + "?push=http://127.0.0.1:0/";
-                    BenchResult f = measure(url, mode, run, n, rate, seconds, size, prefetch);
+                    BenchResult f = measure(url(hub, mode), mode, run, n, rate, seconds, size, prefetch);
                     all.add(f);
                     ok &= f.lost() == 0;
                     System.out.printf(Locale.ROOT, "run %d %s: e2e %.0f msg/s; at %.0f msg/s p50 %.2f ms, p99 %.2f ms; lost %d, duplicates %d%n",
@@ -37,6 +40,8 @@ public final class PushVsPoll {
         System.out.println(table(all, n, rate, seconds, size, prefetch));
         System.exit(ok ? 0 : 1);
     }
+
+    private static String url(EmbeddedHub hub, String mode) { return mode.equals("poll") ? hub.url() : hub.url() + "?push=http://127.0.0.1:0/"; }
 
     private static BenchResult measure(String url, String mode, int run, int n, int rate, int seconds, int size, int prefetch) throws Exception {
         String group = "push-bench-" + mode + "-" + UUID.randomUUID().toString().substring(0, 6);
