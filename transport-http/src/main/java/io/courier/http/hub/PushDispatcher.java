@@ -58,8 +58,8 @@ final class PushDispatcher implements AutoCloseable {
     private static final SecureRandom RANDOM = new SecureRandom();
     static final int MAX_SUBSCRIPTIONS = 1_000;
     static final long MAX_RETRY_AFTER_MS = 3_600_000;
-    /** How long a request slot stays idle after a not-taken answer: its Retry-After, 1 s when absent, at most 30 s. */
-    static final long NOT_TAKEN_PAUSE_MS = 1_000, MAX_NOT_TAKEN_PAUSE_MS = 30_000;
+    /** How long a request slot stays idle after a not-taken answer: its Retry-After (1 s when absent), within 100 ms to 30 s. */
+    static final long NOT_TAKEN_PAUSE_MS = 1_000, MIN_NOT_TAKEN_PAUSE_MS = 100, MAX_NOT_TAKEN_PAUSE_MS = 30_000;
 
     private final DurableQueues queues;
     private final ExecutorService executor;
@@ -424,7 +424,7 @@ final class PushDispatcher implements AutoCloseable {
             last = status + " not taken";
             queues.release(d);
             long ms = retryAfter == null ? -1 : retryAfterMillis(retryAfter);
-            long pause = Math.min(MAX_NOT_TAKEN_PAUSE_MS, ms < 0 ? NOT_TAKEN_PAUSE_MS : ms);
+            long pause = Math.max(MIN_NOT_TAKEN_PAUSE_MS, Math.min(MAX_NOT_TAKEN_PAUSE_MS, ms < 0 ? NOT_TAKEN_PAUSE_MS : ms));
             log.debug("hub: push not taken transport=http destination={} message={} subscription={} (HTTP {}): released uncounted, slot idle {} ms",
                     l.message().destination(), l.message().id(), sub.id(), status, pause);
             try {
