@@ -16,7 +16,6 @@ import java.util.Map;
 import java.util.UUID;
 import java.util.function.Supplier;
 import java.util.function.ToDoubleFunction;
-import org.HdrHistogram.Histogram;
 
 /**
  * {@code ./courier bench}: for each transport, the raw client library and Courier on the same broker, interleaved
@@ -107,15 +106,11 @@ public final class BenchMain {
                 d.setUp(dest + "-l");
                 lat = Workload.latency(d, rate, o.latencySeconds(), o.size(), progress);
             }
-            Histogram h = lat.histogram();
-            return new BenchResult(t.name(), client, n, o.size(), tp.produceMsgPerSec(), tp.e2eMsgPerSec(), ms(h, 50), ms(h, 90), ms(h, 99),
-                    ms(h, 99.9), h.getMaxValue() / 1e6, lat.achievedRate(), tp.lost() + lat.lost(), tp.duplicates(), tp.cpuUsPerMsg(), tp.allocKiBPerMsg(), run, date, null);
+            return BenchResult.of(t.name(), client, n, o.size(), tp, lat, run, date);
         } catch (Exception e) {
             return new BenchResult(t.name(), client, n, o.size(), 0, 0, 0, 0, 0, 0, 0, 0, n, 0, 0, 0, run, date, e.toString());
         }
     }
-
-    private static double ms(Histogram h, double pct) { return h.getValueAtPercentile(pct) / 1e6; }
 
     private static void append(Path out, BenchResult r) throws IOException {
         if (out.toAbsolutePath().getParent() != null) Files.createDirectories(out.toAbsolutePath().getParent());

@@ -255,6 +255,25 @@ public final class MemEngine {
         }
     }
 
+    /**
+     * Gives back a current lease that was never delivered (a push endpoint answered that it did not take it): the
+     * message is available again at once and the lease's attempt does not count, so its next delivery has the same
+     * attempt number (C15).
+     */
+    public boolean release(Delivered d) {
+        lock.lock();
+        try {
+            Group g = groups.get(d.group());
+            Entry e = g == null ? null : g.entries.get(d.seq());
+            if (e == null || !e.leased || e.token != d.token()) return false;
+            e.deliveries = Math.max(0, e.deliveries - 1);
+            requeue(g, e, now());
+            return true;
+        } finally {
+            lock.unlock();
+        }
+    }
+
     /** Extends a current lease to at least {@code millis} from now. */
     public boolean extend(Delivered d, long millis) {
         lock.lock();

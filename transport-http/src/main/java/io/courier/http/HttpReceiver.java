@@ -2,7 +2,6 @@ package io.courier.http;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.courier.AuthenticationException;
 import io.courier.TransportUnavailableException;
 import io.courier.spi.Received;
 import io.courier.spi.Receiver;
@@ -11,8 +10,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
-import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
@@ -34,9 +31,8 @@ final class HttpReceiver implements Receiver {
     private final ReceiverSpec spec;
     private final long heartbeatMillis;
     private final Consumer<HttpReceiver> onClose;
-    private final LinkedBlockingQueue<Settlement> settlements = new LinkedBlockingQueue<>();
     private final AtomicBoolean closed = new AtomicBoolean();
-    private final Thread flusher;
+    private final SettlementFlusher flusher;
     private volatile String session = newSession();
     private volatile long lastRequest = System.currentTimeMillis();
     private long outageSince;
@@ -46,7 +42,7 @@ final class HttpReceiver implements Receiver {
         this.spec = spec;
         this.heartbeatMillis = Math.max(200, sessionTimeoutMillis / 3);
         this.onClose = onClose;
-        this.flusher = Thread.ofVirtual().name("courier-http-settle-" + spec.group()).start(this::flushLoop);
+        this.flusher = new SettlementFlusher(client, "poll", spec.group(), () -> session, this::heartbeat).start();
     }
 
     private static String newSession() { return UUID.randomUUID().toString(); }
@@ -127,54 +123,18 @@ final class HttpReceiver implements Receiver {
 
     private void queue(String kind, List<? extends Received> deliveries, long millis) {
         if (closed.get()) return; // the close released them: a settlement after close changes nothing
-        for (Received r : deliveries) {
-            if (r instanceof HttpDelivery d) settlements.add(new Settlement(kind, d.lease(), millis));
-        }
+        flusher.queue(kind, deliveries, millis);
     }
 
-    private void flushLoop() {
-        List<Settlement> batch = new ArrayList<>();
-        while (true) {
-            Settlement first;
-            try {
-                first = settlements.poll(Math.min(heartbeatMillis, 100), TimeUnit.MILLISECONDS);
-            } catch (InterruptedException e) {
-                first = null;
-            }
-            if (first == null) {
-                if (closed.get()) return;
-                if (System.currentTimeMillis() - lastRequest >= heartbeatMillis) post(List.of()); // keep the session alive
-                continue;
-            }
-            batch.add(first);
-            settlements.drainTo(batch, 5_000);
-            post(batch);
-            batch.clear();
-        }
-    }
-
-    private void post(List<Settlement> batch) {
-        ObjectNode body = Settlement.body(session, batch);
-        try {
-            client.callRetrying("/v1/settle", body, Duration.ofSeconds(30), System.currentTimeMillis() + client.settings().retryFor.toMillis());
-            lastRequest = System.currentTimeMillis();
-        } catch (AuthenticationException | HubRefusal e) {
-            log.warn("settlement refused transport=http group={} count={}: {} (the messages will be redelivered)", spec.group(), batch.size(), e.getMessage());
-        } catch (RuntimeException e) {
-            log.warn("settlement failed transport=http group={} count={}: {} (the messages will be redelivered)", spec.group(), batch.size(), e.getMessage());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+    /** Keeps the session alive while the runtime neither polls nor settles (an empty settlement). */
+    private void heartbeat() {
+        if (System.currentTimeMillis() - Math.max(lastRequest, flusher.lastPost()) >= heartbeatMillis) flusher.post(List.of());
     }
 
     @Override
     public void close() {
         if (!closed.compareAndSet(false, true)) return;
-        try {
-            flusher.join(35_000);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        flusher.close();
         endSession(session, 3);
         onClose.accept(this);
     }

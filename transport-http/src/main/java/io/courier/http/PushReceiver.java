@@ -18,8 +18,10 @@ import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -30,7 +32,9 @@ import org.slf4j.LoggerFactory;
  * {@link PushServer}; each push is verified ({@link WebhookVerifier}, else 401), then held until the runtime's
  * {@link #receive} takes it, answered 202 (the receiver holds the lease), and settled through {@code /v1/settle}
  * like a long-poll delivery (ack, nack with delay, lease extension). The hub's {@code concurrency} is the prefetch,
- * so at most that many pushes wait here (C11). {@link #close()} posts the queued settlements, removes the
+ * so at most that many pushes wait here (C11). A push that no receive takes within {@link #TAKE_WITHIN_MS} (the
+ * runtime is full) is answered 503 with {@link PushProtocol#NOT_TAKEN}: the hub gives its lease back uncounted, so an
+ * idle member takes it at once and the attempt does not count (C3, C15). {@link #close()} posts the queued settlements, removes the
  * subscription, which releases its unsettled leases (C13), then answers the waiting pushes 503.
  */
 final class PushReceiver implements Receiver {
@@ -38,6 +42,8 @@ final class PushReceiver implements Receiver {
     private static final SecureRandom RANDOM = new SecureRandom();
     static final long MAX_PUSH_TIMEOUT_MS = 30_000;
     static final long TTL_MS = 30_000;
+    /** How long a push waits for the runtime's receive: a runtime with room asks at once, so longer means it is full. */
+    static final long TAKE_WITHIN_MS = 1_000;
 
     private record Held(HttpDelivery delivery, CompletableFuture<Integer> answer) {}
 
@@ -49,9 +55,9 @@ final class PushReceiver implements Receiver {
     private final WebhookVerifier verifier;
     private final String subscription;
     private final LinkedBlockingQueue<Held> held = new LinkedBlockingQueue<>();
-    private final LinkedBlockingQueue<Settlement> settlements = new LinkedBlockingQueue<>();
     private final AtomicBoolean closed = new AtomicBoolean();
-    private final Thread flusher;
+    private final SettlementFlusher flusher;
+    private long renewed = System.currentTimeMillis();
     private final Runnable onClose;
     /** How long a push may wait here for the runtime: below the ack deadline, so that the hub's lease is the runtime's. */
     private final long pushTimeoutMs;
@@ -85,7 +91,7 @@ final class PushReceiver implements Receiver {
             throw e;
         }
         this.subscription = answer.get("id").asText();
-        this.flusher = Thread.ofVirtual().name("courier-push-settle-" + spec.group()).start(this::flushLoop);
+        this.flusher = new SettlementFlusher(client, "push", spec.group(), () -> null, this::renewDue).start();
         log.info("push receiver group={} member={} at {} (subscription {})", spec.group(), spec.member(), server.url(path), subscription);
     }
 
@@ -117,19 +123,26 @@ final class PushReceiver implements Receiver {
                 ex.close();
                 return;
             }
-            Held p = new Held(d, new CompletableFuture<>());
-            held.add(p);
-            try {
-                status = p.answer.get(Math.max(50, pushTimeoutMs - 200), TimeUnit.MILLISECONDS);
-            } catch (Exception e) {
-                status = 503; // not taken in time: the hub counts a failed attempt and retries
-                p.answer.complete(503);
-                held.remove(p);
+            status = closed.get() ? 503 : offer(new Held(d, new CompletableFuture<>()));
+            if (status == 503) { // not taken: the hub gives the lease back uncounted and offers it to other members
+                ex.getResponseHeaders().add(PushProtocol.NOT_TAKEN, "true");
+                ex.getResponseHeaders().add("Retry-After", "1");
             }
-            if (status == 503) ex.getResponseHeaders().add("Retry-After", "0");
         }
         ex.sendResponseHeaders(status, -1);
         ex.close();
+    }
+
+    /** Holds a push for the runtime's receive: 202 once taken, 503 (not taken) when no receive took it in time. */
+    private int offer(Held p) {
+        held.add(p);
+        try {
+            return p.answer.get(Math.max(50, Math.min(TAKE_WITHIN_MS, pushTimeoutMs - 200)), TimeUnit.MILLISECONDS);
+        } catch (TimeoutException | ExecutionException | InterruptedException e) {
+            if (e instanceof InterruptedException) Thread.currentThread().interrupt();
+            if (p.answer.complete(503)) held.remove(p); // else taken meanwhile: 202
+            return p.answer.join();
+        }
     }
 
     /** The hub's push envelope (module README) back into a message. */
@@ -176,37 +189,12 @@ final class PushReceiver implements Receiver {
     @Override
     public void extendLease(List<? extends Received> deliveries, Duration extension) { queue("extend", deliveries, extension.toMillis()); }
 
-    private void queue(String kind, List<? extends Received> deliveries, long millis) {
-        if (closed.get() && !flusher.isAlive()) return;
-        for (Received r : deliveries) if (r instanceof HttpDelivery d) settlements.add(new Settlement(kind, d.lease(), millis));
-    }
+    private void queue(String kind, List<? extends Received> deliveries, long millis) { flusher.queue(kind, deliveries, millis); }
 
-    private void flushLoop() {
-        List<Settlement> batch = new ArrayList<>();
-        long renewed = System.currentTimeMillis();
-        while (true) {
-            if (System.currentTimeMillis() - renewed > TTL_MS / 3) {
-                renewed = System.currentTimeMillis();
-                renew();
-            }
-            Settlement first;
-            try {
-                first = settlements.poll(100, TimeUnit.MILLISECONDS);
-            } catch (InterruptedException e) {
-                first = null;
-            }
-            if (first == null) {
-                if (closed.get()) return;
-                continue;
-            }
-            batch.add(first);
-            settlements.drainTo(batch, 5_000);
-            post(batch);
-            batch.clear();
-        }
-    }
-
-    private void renew() {
+    /** On the flusher's thread: renews the subscription every third of its ttl. */
+    private void renewDue() {
+        if (System.currentTimeMillis() - renewed <= TTL_MS / 3) return;
+        renewed = System.currentTimeMillis();
         try {
             JsonNode a = client.call("/v1/push/" + subscription + "/renew", HubClient.JSON.createObjectNode(), Duration.ofSeconds(10));
             if (!a.path("renewed").asBoolean()) log.warn("push subscription {} is gone at the hub (expired or removed): this receiver gets no more pushes", subscription);
@@ -217,30 +205,15 @@ final class PushReceiver implements Receiver {
         }
     }
 
-    private void post(List<Settlement> batch) {
-        ObjectNode body = Settlement.body(null, batch);
-        try {
-            client.callRetrying("/v1/settle", body, Duration.ofSeconds(30), System.currentTimeMillis() + client.settings().retryFor.toMillis());
-        } catch (RuntimeException e) {
-            log.warn("settlement failed transport=http push group={} count={}: {} (the messages will be redelivered)", spec.group(), batch.size(), e.getMessage());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-    }
-
     /**
      * Posts the queued settlements, then removes the subscription (its unsettled leases, those of the pushes waiting
-     * here included, go back at once), and only then answers the waiting pushes (503, on leases already released).
-     * Answering them before the removal would make the hub push them again at once, each bounce an attempt.
+     * here included, go back at once), and only then answers the waiting pushes (503 not taken, on leases already
+     * released). Answering them before the removal would make the hub push them again to this closing receiver.
      */
     @Override
     public void close() {
         if (!closed.compareAndSet(false, true)) return;
-        try {
-            flusher.join(35_000);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        flusher.close();
         try {
             client.call("DELETE", "/v1/push/" + subscription, null, Duration.ofSeconds(10));
         } catch (HubClient.Unreachable | RuntimeException e) {

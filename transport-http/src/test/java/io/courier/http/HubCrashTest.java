@@ -3,19 +3,15 @@ package io.courier.http;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.courier.Courier;
-import io.courier.Message;
 import io.courier.RetryPolicy;
 import io.courier.Subscription;
 import io.courier.SubscriptionOptions;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.HashSet;
-import java.util.List;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
@@ -41,28 +37,7 @@ class HubCrashTest {
                         received.add(d.message().id());
                         deliveries.incrementAndGet();
                     });
-            int senders = 8;
-            List<CompletableFuture<Void>> running = new ArrayList<>();
-            for (int s = 0; s < senders; s++) {
-                int first = s;
-                running.add(CompletableFuture.runAsync(() -> {
-                    for (int i = first; i < n; i += senders) {
-                        Message m = Message.to("any@" + g).id("m" + i).payload(new byte[1024]).build();
-                        while (true) {
-                            try {
-                                c.send(m).get(60, TimeUnit.SECONDS);
-                                accepted.add(m.id());
-                                break;
-                            } catch (ExecutionException e) {
-                                failures.incrementAndGet(); // hub down: try again, as a careful producer does
-                                sleep(100);
-                            } catch (Exception e) {
-                                throw new IllegalStateException(e);
-                            }
-                        }
-                    }
-                }, java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor()));
-            }
+            CompletableFuture<Void> running = CarefulSenders.start(c, g, n, 8, 1024, accepted, failures);
             for (int kill = 1; kill <= 2; kill++) {
                 while (accepted.size() < n * kill / 3) Thread.sleep(10);
                 int before = accepted.size();
@@ -71,7 +46,7 @@ class HubCrashTest {
                 Thread.sleep(500);
                 hub.start();
             }
-            CompletableFuture.allOf(running.toArray(CompletableFuture[]::new)).get(5, TimeUnit.MINUTES);
+            running.get(5, TimeUnit.MINUTES);
             long deadline = System.currentTimeMillis() + 120_000;
             while (!received.containsAll(accepted) && System.currentTimeMillis() < deadline) Thread.sleep(100);
             sub.close();
@@ -83,9 +58,5 @@ class HubCrashTest {
         System.out.printf("crash run: %d accepted, %d failed send attempts during outages, lost %d, duplicate deliveries %d%n",
                 accepted.size(), failures.get(), lost.size(), deliveries.get() - received.size());
         assertTrue(lost.isEmpty(), "lost " + lost.size() + " accepted messages, e.g. " + lost.stream().limit(5).toList());
-    }
-
-    private static void sleep(long ms) {
-        try { Thread.sleep(ms); } catch (InterruptedException e) { Thread.currentThread().interrupt(); }
     }
 }

@@ -75,9 +75,14 @@ final class DurableQueues implements AutoCloseable {
 
     /** {@code answers} runs the completion of waiting polls (it writes their HTTP answers). */
     DurableQueues(Path dataDir, long segmentBytes, long sessionTimeoutMillis, Executor answers) throws IOException {
+        this(dataDir, segmentBytes, sessionTimeoutMillis, answers, Journal.Fsync.FORCE);
+    }
+
+    /** Like the other constructor, every fsync of the journal going through {@code fsync} (tests observe it). */
+    DurableQueues(Path dataDir, long segmentBytes, long sessionTimeoutMillis, Executor answers, Journal.Fsync fsync) throws IOException {
         this.answers = answers;
         hub.setRemoveOnCancelPolicy(true);
-        this.journal = Journal.open(dataDir, segmentBytes);
+        this.journal = Journal.open(dataDir, segmentBytes, fsync);
         this.sessions = new Sessions(engine, sessionTimeoutMillis, this::wake);
         for (JournalRecord r : journal.recovered()) {
             if (r.type() == JournalRecord.Type.PUSH) { recoveredPush.add(r); continue; }
@@ -101,8 +106,8 @@ final class DurableQueues implements AutoCloseable {
         return journal.append(List.of(JournalRecord.push(seq, definition))).thenApply(v -> seq);
     }
 
-    /** Journals the removal of a push subscription (an ACK of its sequence number). */
-    CompletableFuture<Void> journalUnpush(long seq) { return journal.append(List.of(JournalRecord.ack(seq))); }
+    /** Journals the removal of a push subscription (an ACK of its sequence number), forced like a send. */
+    CompletableFuture<Void> journalUnpush(long seq) { return journal.appendForced(List.of(JournalRecord.ack(seq))); }
 
     MemEngine engine() { return engine; }
 
@@ -349,6 +354,20 @@ final class DurableQueues implements AutoCloseable {
     /** Releases current leases for redelivery after {@code delayMillis}. */
     int nack(MemEngine.Delivered d, long delayMillis) {
         if (d == null || !engine.nack(d, delayMillis)) return 0;
+        settled(d);
+        wake(d.group());
+        return 1;
+    }
+
+    /**
+     * Gives back a lease that was never delivered (a push the endpoint did not take): available to the group at once,
+     * its attempt not counted. The ATTEMPTS record already written stays (the journal keeps the highest count), so
+     * after a crash before the next delivery that one attempt counts.
+     */
+    int release(MemEngine.Delivered d) {
+        if (d == null || !engine.release(d)) return 0;
+        Accepted a = leased.get(d.seq());
+        if (a != null) a.deliveries = Math.max(0, a.deliveries - 1);
         settled(d);
         wake(d.group());
         return 1;

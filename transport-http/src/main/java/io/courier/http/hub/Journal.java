@@ -44,7 +44,18 @@ final class Journal implements AutoCloseable {
     /** Counters for stats and the group-commit measurement. */
     record Stats(long records, long forces, long bytesWritten, int segments, long diskBytes, int live) {}
 
-    private record Pending(JournalRecord record, byte[] bytes, CompletableFuture<Void> done) {}
+    private record Pending(JournalRecord record, byte[] bytes, CompletableFuture<Void> done, boolean force) {}
+
+    /**
+     * How the journal makes what it wrote durable: every fsync of a segment (group commit, compaction, close) goes
+     * through it, on the writer thread, before the futures of the records it covers complete. Tests observe it.
+     */
+    @FunctionalInterface
+    interface Fsync {
+        Fsync FORCE = ch -> ch.force(false);
+
+        void force(FileChannel channel) throws IOException;
+    }
 
     private static final class Segment {
         final long id;
@@ -87,12 +98,14 @@ final class Journal implements AutoCloseable {
     private final AtomicLong bytesWritten = new AtomicLong();
     private final List<JournalRecord> recovered;
     private final Thread writer;
+    private final Fsync fsync;
     private volatile boolean closing;
     private volatile Stats stats;
 
-    private Journal(Path dir, long segmentBytes) throws IOException {
+    private Journal(Path dir, long segmentBytes, Fsync fsync) throws IOException {
         this.dir = dir;
         this.segmentBytes = segmentBytes;
+        this.fsync = fsync;
         Files.createDirectories(dir);
         this.recovered = replay();
         roll();
@@ -101,7 +114,10 @@ final class Journal implements AutoCloseable {
     }
 
     /** Opens (creating if needed) the journal in {@code dir} and replays it. */
-    static Journal open(Path dir, long segmentBytes) throws IOException { return new Journal(dir, segmentBytes); }
+    static Journal open(Path dir, long segmentBytes) throws IOException { return open(dir, segmentBytes, Fsync.FORCE); }
+
+    /** Like {@link #open(Path, long)}, every fsync going through {@code fsync}. */
+    static Journal open(Path dir, long segmentBytes, Fsync fsync) throws IOException { return new Journal(dir, segmentBytes, fsync); }
 
     /** The live messages (and push subscriptions, type PUSH) found at open, in the order they were first accepted, with their delivery counts. */
     List<JournalRecord> recovered() { return recovered; }
@@ -116,7 +132,16 @@ final class Journal implements AutoCloseable {
      * Queues records; the future completes once they are written (and forced, when one is a send), or
      * exceptionally with the I/O error. Encoding happens on the caller's thread.
      */
-    CompletableFuture<Void> append(List<JournalRecord> batch) {
+    CompletableFuture<Void> append(List<JournalRecord> batch) { return append(batch, false); }
+
+    /**
+     * Like {@link #append(List)}, but the batch is forced even when it holds no send: for records whose loss at a
+     * crash would undo an answer already given (the removal of a push subscription, whose ACK would otherwise come
+     * back to life as the subscription at the next start).
+     */
+    CompletableFuture<Void> appendForced(List<JournalRecord> batch) { return append(batch, true); }
+
+    private CompletableFuture<Void> append(List<JournalRecord> batch, boolean force) {
         CompletableFuture<Void> done = new CompletableFuture<>();
         if (closing) {
             done.completeExceptionally(new IOException("the hub's journal is closed"));
@@ -124,7 +149,7 @@ final class Journal implements AutoCloseable {
         }
         for (int i = 0; i < batch.size(); i++) {
             JournalRecord r = batch.get(i);
-            queue.add(new Pending(r, r.encode(), i == batch.size() - 1 ? done : null));
+            queue.add(new Pending(r, r.encode(), i == batch.size() - 1 ? done : null, force));
         }
         return done;
     }
@@ -160,17 +185,15 @@ final class Journal implements AutoCloseable {
         for (int i = 0; i < batch.size(); i++) {
             buffers[i] = ByteBuffer.wrap(batch.get(i).bytes);
             total += batch.get(i).bytes.length;
-            force |= batch.get(i).record.mustForce();
+            force |= batch.get(i).force || batch.get(i).record.mustForce();
         }
         writeFully(active.channel, buffers, total);
         active.size += total;
-        if (force) {
-            active.channel.force(false);
-            forces.incrementAndGet();
-        }
+        if (force) force(active.channel);
         records.addAndGet(batch.size());
         bytesWritten.addAndGet(total);
         for (Pending p : batch) apply(p.record, active, p.bytes.length);
+        publishStats(); // before the answers: a caller that read stats after its append sees its own batch counted
         for (Pending p : batch) if (p.done != null) p.done.complete(null);
         if (active.size >= segmentBytes) roll();
         compact();
@@ -265,11 +288,15 @@ final class Journal implements AutoCloseable {
             active.live++;
             active.liveBytes += bytes.length;
         }
-        active.channel.force(false);
-        forces.incrementAndGet();
+        force(active.channel);
         log.debug("journal compaction: {} live messages moved out of {}", moving.size(), oldest.path);
         delete(oldest);
         if (active.size >= segmentBytes) roll();
+    }
+
+    private void force(FileChannel channel) throws IOException {
+        fsync.force(channel);
+        forces.incrementAndGet();
     }
 
     private void delete(Segment s) throws IOException {
@@ -341,7 +368,7 @@ final class Journal implements AutoCloseable {
         }
         for (Segment s : segments) {
             try {
-                s.channel.force(false);
+                fsync.force(s.channel);
                 s.channel.close();
             } catch (IOException e) {
                 log.warn("closing journal segment {}: {}", s.path, e.toString());

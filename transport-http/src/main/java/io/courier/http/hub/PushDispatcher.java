@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.courier.Destination;
 import io.courier.Message;
 import io.courier.RetryPolicy;
+import io.courier.http.PushProtocol;
 import io.courier.http.WebhookVerifier;
 import io.courier.mem.MemEngine;
 import java.io.IOException;
@@ -57,6 +58,8 @@ final class PushDispatcher implements AutoCloseable {
     private static final SecureRandom RANDOM = new SecureRandom();
     static final int MAX_SUBSCRIPTIONS = 1_000;
     static final long MAX_RETRY_AFTER_MS = 3_600_000;
+    /** How long a request slot stays idle after a not-taken answer: its Retry-After (1 s when absent), within 100 ms to 30 s. */
+    static final long NOT_TAKEN_PAUSE_MS = 1_000, MIN_NOT_TAKEN_PAUSE_MS = 100, MAX_NOT_TAKEN_PAUSE_MS = 30_000;
 
     private final DurableQueues queues;
     private final ExecutorService executor;
@@ -224,6 +227,7 @@ final class PushDispatcher implements AutoCloseable {
             o.put("acked", e.acked.get());
             o.put("accepted202", e.held.get());
             o.put("retried", e.retried.get());
+            o.put("notTaken", e.notTaken.get());
             o.put("deadLettered", e.dead.get());
             if (e.last != null) o.put("lastOutcome", e.last);
             out.add(o);
@@ -247,7 +251,8 @@ final class PushDispatcher implements AutoCloseable {
         final Semaphore slots;
         final RetryPolicy retry;
         final AtomicInteger inFlight = new AtomicInteger(), maxInFlight = new AtomicInteger();
-        final AtomicLong pushed = new AtomicLong(), acked = new AtomicLong(), held = new AtomicLong(), retried = new AtomicLong(), dead = new AtomicLong();
+        final AtomicLong pushed = new AtomicLong(), acked = new AtomicLong(), held = new AtomicLong(), retried = new AtomicLong(), dead = new AtomicLong(),
+                notTaken = new AtomicLong();
         volatile String last;
         volatile boolean stopped;
         volatile long renewedAt = System.currentTimeMillis();
@@ -350,10 +355,12 @@ final class PushDispatcher implements AutoCloseable {
             pushed.incrementAndGet();
             int status;
             String retryAfter;
+            boolean notTakenAnswer;
             try {
                 HttpResponse<InputStream> resp = client.send(req, HttpResponse.BodyHandlers.ofInputStream());
                 status = resp.statusCode();
                 retryAfter = resp.headers().firstValue("retry-after").orElse(null);
+                notTakenAnswer = resp.headers().firstValue(PushProtocol.NOT_TAKEN).isPresent();
                 try (InputStream ignored = resp.body()) {
                     // the answer's body is not read: the status and headers settle the delivery
                 } catch (IOException ignored) {
@@ -385,6 +392,10 @@ final class PushDispatcher implements AutoCloseable {
                 return true;
             }
             boolean mine = giveBack(d);
+            if ((status == 429 || status == 503) && notTakenAnswer) {
+                notTaken(l, d, status, retryAfter);
+                return !mine;
+            }
             if (status >= 200 && status < 300) {
                 queues.ack(List.of(d));
                 acked.incrementAndGet();
@@ -402,6 +413,25 @@ final class PushDispatcher implements AutoCloseable {
                 failed(l, d, "HTTP " + status);
             }
             return !mine;
+        }
+
+        /**
+         * The endpoint did not take the push: the lease goes back uncounted and at once (another member may take it), and
+         * this request slot stays idle for the answer's Retry-After, so that a full endpoint is not pushed to in a loop.
+         */
+        private void notTaken(DurableQueues.Lease l, MemEngine.Delivered d, int status, String retryAfter) {
+            notTaken.incrementAndGet();
+            last = status + " not taken";
+            queues.release(d);
+            long ms = retryAfter == null ? -1 : retryAfterMillis(retryAfter);
+            long pause = Math.max(MIN_NOT_TAKEN_PAUSE_MS, Math.min(MAX_NOT_TAKEN_PAUSE_MS, ms < 0 ? NOT_TAKEN_PAUSE_MS : ms));
+            log.debug("hub: push not taken transport=http destination={} message={} subscription={} (HTTP {}): released uncounted, slot idle {} ms",
+                    l.message().destination(), l.message().id(), sub.id(), status, pause);
+            try {
+                Thread.sleep(pause);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
         }
 
         /** Takes the lease's slot back from the holds; false when a settlement freed it already. */

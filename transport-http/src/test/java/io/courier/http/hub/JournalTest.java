@@ -1,9 +1,12 @@
 package io.courier.http.hub;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.courier.Message;
+import java.io.IOException;
+import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -11,6 +14,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
@@ -92,6 +96,59 @@ class JournalTest {
     private static long diskBytes(Path d) throws Exception {
         try (Stream<Path> s = Files.list(d)) {
             return s.mapToLong(p -> p.toFile().length()).sum();
+        }
+    }
+
+    /** The size of the journal's one segment at each fsync, through the hook every fsync goes through. */
+    private static final class Forces implements Journal.Fsync {
+        final List<Long> sizes = new CopyOnWriteArrayList<>();
+
+        @Override
+        public void force(FileChannel channel) throws IOException {
+            channel.force(false);
+            sizes.add(channel.size()); // on the writer thread, before the futures of the records it covers complete
+        }
+
+        /** True when some fsync covered the first {@code bytes} of the segment. */
+        boolean covered(long bytes) { return sizes.stream().anyMatch(s -> s >= bytes); }
+    }
+
+    /** The size of the one segment in {@code d} now: the end of the last record written. */
+    private static long written(Path d) throws IOException {
+        try (Stream<Path> s = Files.list(d)) {
+            List<Path> segs = s.toList();
+            assertEquals(1, segs.size(), "one segment expected in " + d + ": " + segs);
+            return Files.size(segs.get(0));
+        }
+    }
+
+    @Test
+    void aPlainAckIsNotForcedOnItsOwnAndAForcedAppendIs() throws Exception {
+        Path d = dir("forced-append");
+        Forces forces = new Forces();
+        try (Journal j = Journal.open(d, 1 << 20, forces)) {
+            j.append(List.of(JournalRecord.send(j.nextSeq(), msg(0, 16), 0))).join();
+            assertTrue(forces.covered(written(d)), "a send is answered only after a fsync that covers it");
+            j.append(List.of(JournalRecord.ack(1))).join();
+            assertFalse(forces.covered(written(d)), "a plain ACK alone is not forced (so the hook can tell forced from not)");
+            j.appendForced(List.of(JournalRecord.ack(2))).join();
+            assertTrue(forces.covered(written(d)), "appendForced is answered only after a fsync that covers it");
+        }
+    }
+
+    @Test
+    void theRemovalOfAPushSubscriptionIsAnsweredOnlyAfterAFsyncCoveringIt() throws Exception {
+        Path d = dir("unpush-forced");
+        Forces forces = new Forces();
+        try (DurableQueues q = new DurableQueues(d, 1 << 20, 30_000, Runnable::run, forces)) {
+            long seq = q.journalPush(msg(0, 16)).join();
+            long subscribed = written(d);
+            assertTrue(forces.covered(subscribed), "a push subscription is answered only after a fsync that covers it");
+            q.journalUnpush(seq).join();
+            long removed = written(d);
+            assertTrue(removed > subscribed, "the removal wrote its record");
+            assertTrue(forces.covered(removed), "the removal of a push subscription was answered before any fsync covered its record "
+                    + "(fsyncs at segment sizes " + forces.sizes + ", record ends at " + removed + "): a crash could bring the subscription back");
         }
     }
 

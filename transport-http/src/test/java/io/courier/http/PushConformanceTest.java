@@ -7,10 +7,10 @@ import org.junit.jupiter.api.AfterAll;
 
 /**
  * The conformance suite on push mode ({@code http://hub?push=http://127.0.0.1:0/}: every receiver is a push endpoint
- * on a free port); not in the normal build:
- * {@code ./mvnw -pl transport-http -am verify -Dtest=PushConformanceRun -Dsurefire.failIfNoSpecifiedTests=false}.
+ * on a free port), against a hub in a child JVM that is killed with SIGKILL on restarts; part of the http lane
+ * ({@code scripts/test http}).
  */
-class PushConformanceRun extends ConformanceSuite {
+class PushConformanceTest extends ConformanceSuite {
     private HubFixture hub;
 
     @Override
