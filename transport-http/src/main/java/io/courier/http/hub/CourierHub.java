@@ -88,7 +88,7 @@ public final class CourierHub implements AutoCloseable {
             String group = slash < 0 ? target : target.substring(0, slash), member = slash < 0 ? null : target.substring(slash + 1);
             try {
                 if (pushes.has(group, member, url)) continue;
-                pushes.add(pushes.build(group, member, url, o.pushSecret(), null, 4, 10_000, 5, 200, 30_000, 30_000, 0));
+                pushes.add(pushes.build(group, member, url, o.pushSecret(), null, 4, 10_000, 5, 200, 30_000, 30_000, 0, false));
             } catch (ApiError e) {
                 throw new IllegalArgumentException("--push " + target + "=…: " + e.getMessage());
             } catch (InterruptedException e) {

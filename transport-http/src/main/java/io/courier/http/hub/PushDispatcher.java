@@ -117,7 +117,12 @@ final class PushDispatcher implements AutoCloseable {
         long lease = Fields.number(body, "leaseMs", "leaseMs", Math.max(30_000, timeout + 5_000), timeout + 1_000, 24L * 3_600_000);
         long ttl = Fields.number(body, "ttlMs", "ttlMs", 0, 0, 24L * 3_600_000);
         if (ttl > 0 && ttl < 1_000) throw ApiError.badRequest("field 'ttlMs' is " + ttl + ": give 0 (permanent) or 1000 or more");
-        PushSubscription sub = build(group, member, url, secret, token, concurrency, timeout, maxAttempts, retryInitial, retryMax, lease, ttl);
+        String envelope = Fields.string(body, "envelope", "envelope", false);
+        if (envelope != null && !envelope.equals("raw") && !envelope.equals("json")) {
+            throw ApiError.badRequest("field 'envelope' is '" + envelope + "': give raw (the payload is the body) or json (one JSON document per delivery)");
+        }
+        PushSubscription sub = build(group, member, url, secret, token, concurrency, timeout, maxAttempts, retryInitial, retryMax, lease, ttl,
+                "json".equals(envelope));
         boolean generated = sub.secret() == null && sub.token() == null;
         if (generated) sub = withSecret(sub, "whsec_" + Base64.getEncoder().encodeToString(randomBytes(24)));
         add(sub);
@@ -128,12 +133,12 @@ final class PushDispatcher implements AutoCloseable {
 
     private static PushSubscription withSecret(PushSubscription s, String secret) {
         return new PushSubscription(s.id(), s.group(), s.member(), s.url(), secret, s.token(), s.concurrency(), s.timeoutMs(),
-                s.maxAttempts(), s.retryInitialMs(), s.retryMaxMs(), s.leaseMs(), s.ttlMs());
+                s.maxAttempts(), s.retryInitialMs(), s.retryMaxMs(), s.leaseMs(), s.ttlMs(), s.jsonEnvelope());
     }
 
     /** A subscription from its parts, or a 400 naming the problem (the URL shown without user info and query). */
     PushSubscription build(String group, String member, String url, String secret, String token, int concurrency, long timeout,
-                           int maxAttempts, long retryInitial, long retryMax, long lease, long ttl) {
+                           int maxAttempts, long retryInitial, long retryMax, long lease, long ttl, boolean jsonEnvelope) {
         try {
             if (member == null) Destination.any(group); else Destination.uni(group, member);
         } catch (IllegalArgumentException e) {
@@ -162,7 +167,7 @@ final class PushDispatcher implements AutoCloseable {
         }
         if (token != null && (token.isEmpty() || !printable(token))) throw ApiError.badRequest("field 'token' must be 1 or more printable ASCII characters");
         return new PushSubscription(PushSubscription.newId(), group, member, u, secret, token, concurrency, timeout, maxAttempts,
-                retryInitial, retryMax, lease, ttl);
+                retryInitial, retryMax, lease, ttl, jsonEnvelope);
     }
 
     /** Journals (forced) and starts a subscription. */
@@ -459,13 +464,13 @@ final class PushDispatcher implements AutoCloseable {
 
         private HttpRequest request(DurableQueues.Lease l) {
             Message m = l.message();
-            byte[] body = m.payload();
+            byte[] body = sub.jsonEnvelope() ? jsonEnvelope(l, sub) : m.payload();
             String webhookId = webhookId(m);
             long ts = System.currentTimeMillis() / 1000;
             HttpRequest.Builder b = HttpRequest.newBuilder(sub.url()).timeout(Duration.ofMillis(sub.timeoutMs()))
                     .POST(HttpRequest.BodyPublishers.ofByteArray(body));
             String type = m.headers().get("content-type");
-            b.header("content-type", type != null && printable(type) ? type : "application/octet-stream");
+            b.header("content-type", sub.jsonEnvelope() ? "application/json" : type != null && printable(type) ? type : "application/octet-stream");
             b.header("courier-message-id", encodedOrHash(m.id()));
             b.header("courier-attempt", String.valueOf(l.attempt()));
             b.header("courier-max-attempts", String.valueOf(sub.maxAttempts()));
@@ -485,6 +490,31 @@ final class PushDispatcher implements AutoCloseable {
             if (sub.secret() != null) b.header(WebhookVerifier.SIGNATURE, WebhookVerifier.sign(sub.secret(), webhookId, ts, body));
             if (sub.token() != null) b.header("authorization", "Bearer " + sub.token());
             return b.build();
+        }
+    }
+
+    /**
+     * The JSON envelope of a delivery (subscriptions with {@code "envelope":"json"}): everything the raw envelope
+     * carries in HTTP headers, with the payload in base64, so that binary payloads and any header value travel in
+     * one document that every language parses.
+     */
+    static byte[] jsonEnvelope(DurableQueues.Lease l, PushSubscription sub) {
+        Message m = l.message();
+        ObjectNode o = JSON.createObjectNode();
+        o.put("id", m.id());
+        o.put("attempt", l.attempt());
+        o.put("maxAttempts", sub.maxAttempts());
+        o.put("lease", l.id());
+        o.put("leaseMs", sub.leaseMs());
+        o.put("destination", m.destination().toString());
+        if (m.orderingKey() != null) o.put("key", m.orderingKey());
+        ObjectNode h = o.putObject("headers");
+        m.headers().forEach(h::put);
+        o.put("payload", Base64.getEncoder().encodeToString(m.payload()));
+        try {
+            return JSON.writeValueAsBytes(o);
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalStateException(e);
         }
     }
 

@@ -16,7 +16,8 @@ import java.util.UUID;
  * and the URL without its user info and query.
  */
 record PushSubscription(String id, String group, String member, URI url, String secret, String token, int concurrency,
-                        long timeoutMs, int maxAttempts, long retryInitialMs, long retryMaxMs, long leaseMs, long ttlMs) {
+                        long timeoutMs, int maxAttempts, long retryInitialMs, long retryMaxMs, long leaseMs, long ttlMs,
+                        boolean jsonEnvelope) {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     static String newId() { return "push-" + UUID.randomUUID().toString().substring(0, 12); }
@@ -43,6 +44,7 @@ record PushSubscription(String id, String group, String member, URI url, String 
         o.put("maxAttempts", maxAttempts);
         o.put("leaseMs", leaseMs);
         if (ttlMs > 0) o.put("ttlMs", ttlMs);
+        o.put("envelope", jsonEnvelope ? "json" : "raw");
         return o;
     }
 
@@ -66,7 +68,7 @@ record PushSubscription(String id, String group, String member, URI url, String 
         return new PushSubscription(m.id(), m.destination().group(), m.destination().member(), URI.create(o.get("url").asText()),
                 text(o, "secret"), text(o, "token"), o.get("concurrency").asInt(), o.get("timeoutMs").asLong(),
                 o.get("maxAttempts").asInt(), o.path("retryInitialMs").asLong(200), o.path("retryMaxMs").asLong(30_000),
-                o.get("leaseMs").asLong(), o.path("ttlMs").asLong(0));
+                o.get("leaseMs").asLong(), o.path("ttlMs").asLong(0), o.path("envelope").asText("raw").equals("json"));
     }
 
     private static String text(JsonNode o, String f) { return o.hasNonNull(f) ? o.get(f).asText() : null; }

@@ -172,6 +172,31 @@ class PushTest {
     }
 
     @Test
+    void aJsonEnvelopeCarriesABinaryPayloadAndEveryFieldInOneSignedDocument() throws Exception {
+        String g = group();
+        String url = serve((s, ex) -> 200);
+        subscribe(g, url, ",\"envelope\":\"json\"");
+        byte[] binary = {0, (byte) 0xff, (byte) 0x80, 10, 13};
+        hub.send(List.of(Message.to(Destination.any(g)).id("bin-1").orderingKey("k1").header("x-app", "grüße ✓")
+                .payload(binary).build())).join();
+        await("one push", Duration.ofSeconds(10), () -> !seen.isEmpty());
+        Seen s = seen.peek();
+        assertTrue(s.signatureOk(), "the signature covers the JSON document");
+        assertEquals("application/json", s.contentType());
+        JsonNode doc = JSON.readTree(s.body());
+        assertEquals("bin-1", doc.get("id").asText());
+        assertEquals(1, doc.get("attempt").asInt());
+        assertEquals(s.lease(), doc.get("lease").asText());
+        assertEquals("any@" + g, doc.get("destination").asText());
+        assertEquals("k1", doc.get("key").asText());
+        assertEquals("grüße ✓", doc.get("headers").get("x-app").asText(), "any header value, unencoded");
+        assertEquals(java.util.Arrays.toString(binary), java.util.Arrays.toString(java.util.Base64.getDecoder().decode(doc.get("payload").asText())));
+        await("acked", Duration.ofSeconds(5), () -> drained(g));
+        assertEquals(400, call("POST", "/v1/push", "{\"group\":\"" + g + "\",\"url\":\"" + url + "\",\"envelope\":\"xml\"}").status(),
+                "an unknown envelope is refused at registration");
+    }
+
+    @Test
     void retryAfterIsHonouredAndA2xxAcks() throws Exception {
         String g = group();
         AtomicInteger n = new AtomicInteger();
