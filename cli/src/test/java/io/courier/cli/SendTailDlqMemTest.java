@@ -1,0 +1,56 @@
+package io.courier.cli;
+
+import static io.courier.cli.CliTest.courier;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.courier.Message;
+import java.time.Instant;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/** send, tail and dlq on mem://, plus their help, bad input and the replay message itself. */
+class SendTailDlqMemTest extends SendTailDlqContract {
+    @Override String url() { return "mem://cli-send-tail-dlq"; }
+
+    @Override BrokerAddress broker() { return null; }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"send", "tail", "dlq list", "dlq show", "dlq replay", "dlq purge"})
+    void helpShowsAnExample(String command) {
+        CliTest.Run r = courier((command + " --help").split(" "));
+        assertEquals(0, r.exit());
+        assertTrue(r.out().contains("Example"), r.out());
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"send mem:// nobody@g", "send mem:// any@g --payload x --file y", "send mem:// any@g --delay soon",
+            "send mem:// any@g --header bad/name=1", "send mem:// any@g --count 0", "tail mem:// g --ack --requeue",
+            "tail mem:// bad/group", "dlq purge mem:// g", "dlq list mem:// g --limit 0"})
+    void badInputExitsTwoWithOneLine(String args) {
+        CliTest.Run r = courier(args.split(" "));
+        assertEquals(CourierCli.BAD_INPUT, r.exit(), r.err());
+        assertTrue(r.err().startsWith("courier: "), r.err());
+    }
+
+    @Test
+    void replayRestoresTheOriginalAndDropsTheDeadLetterHeaders() {
+        Instant later = Instant.now().plusSeconds(3600);
+        Message original = Message.to("uni@orders/w1").id("m1").header("kind", "x").orderingKey("k").notBefore(later).payload("p").build();
+        Message dead = io.courier.runtime.SettlementPolicy.deadLetterOf(original, "orders.dlq", "failed", 3);
+        Message replay = Replay.of(dead, "orders.dlq");
+        assertEquals(original.toBuilder().header(Replay.REPLAYED_FROM, "orders.dlq").notBefore(Instant.ofEpochMilli(later.toEpochMilli())).build(), replay);
+        Message past = Replay.of(io.courier.runtime.SettlementPolicy.deadLetterOf(original.toBuilder().notBefore(Instant.now().minusSeconds(5)).build(),
+                "orders.dlq", "failed", 3), "orders.dlq");
+        assertNull(past.notBefore(), "a not-before time already past is not restored");
+    }
+
+    @Test
+    void payloadIsTextOnlyWhenItIsPrintableUtf8() {
+        assertEquals("héllo\n", DeliveryFormat.text("héllo\n".getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+        assertNull(DeliveryFormat.text(new byte[] {(byte) 0xc3}));
+        assertNull(DeliveryFormat.text(new byte[] {'a', 0, 'b'}));
+    }
+}
