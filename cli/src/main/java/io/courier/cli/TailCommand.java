@@ -108,33 +108,33 @@ final class TailCommand implements Callable<Integer> {
     }
 
     private void handle(Delivery d) throws InterruptedException {
-        if (stop.getCount() == 0 || (max > 0 && printed.get() >= max)) { // not ours to show any more: give it back
+        if (stop.getCount() == 0) { // not ours to show any more: give it back
+            pause();
             d.nack(Duration.ZERO);
             return;
         }
-        Message m = d.message();
-        boolean fresh = printedIds.add(m.id());
+        boolean fresh = printedIds.add(d.message().id());
         if (fresh || mode.ack) print(d);
+        boolean last = stop.getCount() == 0;
+        // paused before the nack, so that the fetch loop does not take the message straight back
+        if (last || !fresh) pause();
         if (mode.ack) return; // the runtime acks on return
         d.nack(Duration.ZERO);
-        if (!fresh) pauseBriefly();
+        if (!last && !fresh) { // the group has nothing new for tail: let the real consumers have it a while
+            stop.await(SEEN_PAUSE.toMillis(), TimeUnit.MILLISECONDS);
+            Subscription s = subscription;
+            if (s != null) s.resume();
+        }
     }
 
     private void print(Delivery d) {
         cli.out.print(DeliveryFormat.render(d.message(), d.attempt(), target.json));
         cli.out.flush();
-        if (max > 0 && printed.incrementAndGet() >= max) stop.countDown();
-        else if (max == 0) printed.incrementAndGet();
+        if (printed.incrementAndGet() == max) stop.countDown();
     }
 
-    /** Met a message already printed: the group has nothing new for tail; let the real consumers have it a while. */
-    private void pauseBriefly() throws InterruptedException {
+    private void pause() {
         Subscription s = subscription;
         if (s != null) s.pause();
-        try {
-            stop.await(SEEN_PAUSE.toMillis(), TimeUnit.MILLISECONDS);
-        } finally {
-            if (s != null) s.resume();
-        }
     }
 }
