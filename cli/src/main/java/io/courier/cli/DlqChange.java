@@ -17,9 +17,12 @@ abstract class DlqChange extends DlqAction {
     @Option(names = "--dry-run", description = "Print what would be done; change nothing.")
     boolean dryRun;
 
-    /** What happened to one dead letter: an action word ({@code replayed}, {@code would-purge} …) and where it went, or null. */
-    record Outcome(String action, String to, boolean failed) {
-        static Outcome done(String action, String to) { return new Outcome(action, to, false); }
+    /**
+     * What happened to one dead letter: an action word ({@code replayed}, {@code would-purge} …) and, for a replay,
+     * where it went and as which id (else null); {@code failed} when it could not be changed.
+     */
+    record Outcome(String action, String to, String as, boolean failed) {
+        static Outcome done(String action) { return new Outcome(action, null, null, false); }
     }
 
     /** Changes one selected dead letter (or, with {@code dryRun}, says what it would do). */
@@ -33,8 +36,8 @@ abstract class DlqChange extends DlqAction {
             for (HeldDeadLetters.Letter l : selected) {
                 Outcome o = change(courier, deadLetters, l, dryRun);
                 if (o.failed()) failed++;
-                out().println(target.json ? new JsonLine().field("id", l.id()).field("action", o.action()).field("to", o.to())
-                        : o.action() + " " + l.id() + (o.to() == null ? "" : " to " + o.to()));
+                out().println(target.json ? new JsonLine().field("id", l.id()).field("action", o.action()).field("to", o.to()).field("as", o.as())
+                        : o.action() + " " + l.id() + (o.to() == null ? "" : " to " + o.to() + " as " + o.as()));
                 handled.incrementAndGet();
             }
         }

@@ -20,6 +20,6 @@ final class DlqPurgeCommand extends DlqChange {
     @Override
     Outcome change(Courier courier, String deadLetters, HeldDeadLetters.Letter letter, boolean dryRun) {
         if (!dryRun) letter.remove();
-        return Outcome.done(dryRun ? "would-purge" : "purged", null);
+        return Outcome.done(dryRun ? "would-purge" : "purged");
     }
 }

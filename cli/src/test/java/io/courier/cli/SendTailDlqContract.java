@@ -150,11 +150,11 @@ abstract class SendTailDlqContract {
 
         CliTest.Run dry = cli("dlq", "replay", url(), group, "--dry-run", "--wait", "2s");
         assertEquals(0, dry.exit(), dry.err());
-        assertEquals("would-replay " + id + " to any@" + group, dry.out().strip());
+        assertEquals("would-replay " + id + " to any@" + group + " as " + id + "~replay-1", dry.out().strip());
 
         CliTest.Run replay = cli("dlq", "replay", url(), group, "--wait", "2s");
         assertEquals(0, replay.exit(), replay.err());
-        assertEquals("replayed " + id + " to any@" + group, replay.out().strip());
+        assertEquals("replayed " + id + " to any@" + group + " as " + id + "~replay-1", replay.out().strip());
         CliTest.Run again = cli("dlq", "replay", url(), group, "--wait", "2s");
         assertEquals(0, again.exit(), again.err());
         assertEquals("", again.out(), "nothing replayed twice");
@@ -166,7 +166,9 @@ abstract class SendTailDlqContract {
             Delivery d = handled.poll(60, TimeUnit.SECONDS);
             assertTrue(d != null, "the replayed message is handled");
             Message m = d.message();
-            assertEquals(id, m.id());
+            assertEquals(id + "~replay-1", m.id(), "a new, deterministic id");
+            assertEquals(id, m.headers().get("courier-original-id"));
+            assertEquals("1", m.headers().get("courier-replays"));
             assertEquals(1, d.attempt(), "a fresh attempt count");
             assertEquals("k7", m.orderingKey());
             assertEquals("poison", m.payloadUtf8());

@@ -41,7 +41,14 @@ class SendTailDlqMemTest extends SendTailDlqContract {
         Message original = Message.to("uni@orders/w1").id("m1").header("kind", "x").orderingKey("k").notBefore(later).payload("p").build();
         Message dead = io.courier.runtime.SettlementPolicy.deadLetterOf(original, "orders.dlq", "failed", 3);
         Message replay = Replay.of(dead, "orders.dlq");
-        assertEquals(original.toBuilder().header(Replay.REPLAYED_FROM, "orders.dlq").notBefore(Instant.ofEpochMilli(later.toEpochMilli())).build(), replay);
+        assertEquals(original.toBuilder().id("m1~replay-1").header(Replay.REPLAYED_FROM, "orders.dlq").header(Replay.ORIGINAL_ID, "m1")
+                .header(Replay.REPLAYS, "1").notBefore(Instant.ofEpochMilli(later.toEpochMilli())).build(), replay);
+        Message again = Replay.of(io.courier.runtime.SettlementPolicy.deadLetterOf(replay, "orders.dlq", "failed", 3), "orders.dlq");
+        assertEquals("m1~replay-2", again.id(), "the second replay of a message that failed again");
+        assertEquals("m1", again.headers().get(Replay.ORIGINAL_ID));
+        String longId = "x".repeat(128);
+        assertEquals(128, Replay.replayId(longId, 1).length());
+        assertTrue(Replay.replayId(longId, 1).endsWith("~replay-1"));
         Message past = Replay.of(io.courier.runtime.SettlementPolicy.deadLetterOf(original.toBuilder().notBefore(Instant.now().minusSeconds(5)).build(),
                 "orders.dlq", "failed", 3), "orders.dlq");
         assertNull(past.notBefore(), "a not-before time already past is not restored");
