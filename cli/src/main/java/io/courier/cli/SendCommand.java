@@ -79,9 +79,9 @@ final class SendCommand implements Callable<Integer> {
         List<Message> all = new ArrayList<>(count);
         for (int i = 1; i <= count; i++) all.add(template.id(idOf(i)).build());
         AtomicInteger sent = new AtomicInteger();
-        long started = System.nanoTime();
         try (Courier courier = target.connect();
              ProgressBar progress = count >= PROGRESS_FROM ? new ProgressBar(cli.err, count, sent::get).start() : null) {
+            long started = System.nanoTime();
             for (int from = 0; from < count; from += BATCH) {
                 List<Message> batch = all.subList(from, Math.min(count, from + BATCH));
                 try {

@@ -30,12 +30,17 @@ import picocli.CommandLine.ParentCommand;
         description = {"Print the deliveries of GROUP as they come: id, attempt, destination, key, headers, payload (text, or base64 when it is not text).",
                 "Default --requeue loses nothing: each delivery is nacked with no delay after it is printed, so it stays for the real consumers; "
                         + "each requeue counts as an attempt, and a message tail already printed is not printed again "
-                        + "(tail then pauses 1 s so that it does not spin on it). --ack consumes what it prints."},
+                        + "(tail then pauses, 1 s doubling to 30 s while nothing new comes, so that it does not spin on it). --ack consumes what it prints."},
         footer = {"%nExamples:%n  courier tail amqp://guest:guest@127.0.0.1:5672/ orders",
                 "  courier tail postgres://postgres@127.0.0.1:5432/test billing --member w1 --json --max 10 --ack"})
 final class TailCommand implements Callable<Integer> {
-    /** How long tail pauses after meeting again a message it already printed (requeue mode). */
+    /**
+     * How long tail first pauses after meeting again a message it already printed (requeue mode); the pause doubles
+     * up to {@link #SEEN_PAUSE_MAX} while nothing new comes, so that a tail left running on a group without other
+     * consumers adds few attempts.
+     */
     static final Duration SEEN_PAUSE = Duration.ofSeconds(1);
+    static final Duration SEEN_PAUSE_MAX = Duration.ofSeconds(30);
 
     @ParentCommand
     CourierCli cli;
@@ -71,6 +76,7 @@ final class TailCommand implements Callable<Integer> {
     private final AtomicInteger printed = new AtomicInteger();
     private final CountDownLatch stop = new CountDownLatch(1);
     private volatile Subscription subscription;
+    private long seenPauseMillis = SEEN_PAUSE.toMillis(); // only the one handler thread (concurrency 1) uses it
 
     @Override
     public Integer call() throws InterruptedException {
@@ -114,6 +120,7 @@ final class TailCommand implements Callable<Integer> {
             return;
         }
         boolean fresh = printedIds.add(d.message().id());
+        if (fresh) seenPauseMillis = SEEN_PAUSE.toMillis();
         if (fresh || mode.ack) print(d);
         boolean last = stop.getCount() == 0;
         // paused before the nack, so that the fetch loop does not take the message straight back
@@ -121,7 +128,8 @@ final class TailCommand implements Callable<Integer> {
         if (mode.ack) return; // the runtime acks on return
         d.nack(Duration.ZERO);
         if (!last && !fresh) { // the group has nothing new for tail: let the real consumers have it a while
-            stop.await(SEEN_PAUSE.toMillis(), TimeUnit.MILLISECONDS);
+            stop.await(seenPauseMillis, TimeUnit.MILLISECONDS);
+            seenPauseMillis = Math.min(2 * seenPauseMillis, SEEN_PAUSE_MAX.toMillis());
             Subscription s = subscription;
             if (s != null) s.resume();
         }
