@@ -10,7 +10,6 @@ import java.util.Set;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
 
 /**
@@ -23,10 +22,7 @@ abstract class DlqAction implements Callable<Integer> {
     DlqCommand dlq;
 
     @Mixin
-    OperatorTarget target;
-
-    @Parameters(index = "1", paramLabel = "GROUP", description = "The group whose dead letters these are.")
-    String group;
+    GroupTarget target;
 
     @Option(names = "--dead-letter-group", paramLabel = "G", description = "Where the dead letters are, if the subscription set another deadLetterGroup. Default: GROUP.dlq.")
     String deadLetterGroup;
@@ -53,7 +49,7 @@ abstract class DlqAction implements Callable<Integer> {
     public final Integer call() throws InterruptedException {
         if (limit < 1) throw new IllegalArgumentException("--limit must be at least 1, got " + limit);
         Duration idle = Operators.duration("--wait", wait);
-        String deadLetters = deadLetterGroup != null ? deadLetterGroup : io.courier.Destination.any(group).deadLetterGroup();
+        String deadLetters = deadLetterGroup != null ? deadLetterGroup : io.courier.Destination.any(target.group).deadLetterGroup();
         io.courier.Destination.any(deadLetters); // a bad name exits 2 before connecting
         validate();
         try (Courier courier = target.connect();

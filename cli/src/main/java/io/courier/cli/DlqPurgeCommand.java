@@ -14,7 +14,7 @@ final class DlqPurgeCommand extends DlqChange {
 
     @Override
     void validate() {
-        if (!yes && !dryRun) throw new IllegalArgumentException("purge loses the selected dead letters of " + group + " for good; add --yes to confirm (or --dry-run to see which)");
+        if (!yes && !dryRun) throw new IllegalArgumentException("purge loses the selected dead letters of " + target.group + " for good; add --yes to confirm (or --dry-run to see which)");
     }
 
     @Override

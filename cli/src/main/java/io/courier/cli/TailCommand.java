@@ -17,7 +17,6 @@ import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
 
 /**
@@ -46,10 +45,7 @@ final class TailCommand implements Callable<Integer> {
     CourierCli cli;
 
     @Mixin
-    OperatorTarget target;
-
-    @Parameters(index = "1", paramLabel = "GROUP", description = "The group to watch (a dead-letter group such as orders.dlq works too).")
-    String group;
+    GroupTarget target;
 
     @Option(names = "--member", paramLabel = "M", description = "Subscribe as member M: its uni@GROUP/M and sticky messages are shown too.")
     String member;
@@ -82,7 +78,7 @@ final class TailCommand implements Callable<Integer> {
     public Integer call() throws InterruptedException {
         if (max < 0) throw new IllegalArgumentException("--max must be 0 (no limit) or more, got " + max);
         Duration limit = timeout == null ? null : Operators.duration("--timeout", timeout);
-        SubscriptionOptions options = SubscriptionOptions.group(group).member(member).concurrency(1).prefetch(1)
+        SubscriptionOptions options = SubscriptionOptions.group(target.group).member(member).concurrency(1).prefetch(1)
                 .retry(RetryPolicy.immediate(Integer.MAX_VALUE)).closeGrace(Duration.ofSeconds(5)).build();
         CountDownLatch closed = new CountDownLatch(1);
         Thread onCtrlC = new Thread(() -> {
@@ -93,7 +89,7 @@ final class TailCommand implements Callable<Integer> {
         try (Courier courier = target.connect()) {
             subscription = courier.subscribe(options, this::handle);
             subscription.awaitReady(Duration.ofSeconds(30));
-            cli.err.println("tailing " + group + (member == null ? "" : " as member " + member) + " on " + courier.url() + " ("
+            cli.err.println("tailing " + target.group + (member == null ? "" : " as member " + member) + " on " + courier.url() + " ("
                     + (mode.ack ? "--ack: consuming" : "--requeue: deliveries stay in the group") + "); Ctrl-C to stop");
             boolean stopped = limit == null ? awaitStop() : stop.await(limit.toMillis(), TimeUnit.MILLISECONDS);
             subscription.close(); // what it still holds goes back to the group

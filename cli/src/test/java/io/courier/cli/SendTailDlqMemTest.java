@@ -55,6 +55,14 @@ class SendTailDlqMemTest extends SendTailDlqContract {
     }
 
     @Test
+    void aLongSendDrawsProgressOnStderrAndPrintsEveryId() {
+        CliTest.Run r = courier("send", url(), "any@" + group, "--count", "1000", "--payload", "x");
+        assertEquals(0, r.exit(), r.err());
+        assertEquals(1000, r.out().lines().distinct().count());
+        assertTrue(r.err().contains("1000/1000") && r.err().contains("sent 1000 messages to any@" + group), r.err());
+    }
+
+    @Test
     void payloadIsTextOnlyWhenItIsPrintableUtf8() {
         assertEquals("héllo\n", DeliveryFormat.text("héllo\n".getBytes(java.nio.charset.StandardCharsets.UTF_8)));
         assertNull(DeliveryFormat.text(new byte[] {(byte) 0xc3}));
