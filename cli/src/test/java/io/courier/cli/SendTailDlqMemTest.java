@@ -63,6 +63,32 @@ class SendTailDlqMemTest extends SendTailDlqContract {
     }
 
     @Test
+    void stdinPayloadToAMemberIsShownToThatMembersTail() {
+        java.io.InputStream in = System.in;
+        try {
+            System.setIn(new java.io.ByteArrayInputStream("from stdin".getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+            CliTest.Run sent = courier("send", url(), "uni@" + group + "/w1", "-", "--id", "direct-1");
+            assertEquals("sent direct-1 to uni@" + group + "/w1", sent.out().strip(), sent.err());
+        } finally {
+            System.setIn(in);
+        }
+        CliTest.Run other = courier("tail", url(), group, "--max", "1", "--timeout", "2s");
+        assertEquals(CourierCli.FAILED, other.exit(), "a group-only tail does not get w1's direct message: " + other.out());
+        CliTest.Run w1 = courier("tail", url(), group, "--member", "w1", "--max", "1", "--ack", "--timeout", "30s");
+        assertEquals(0, w1.exit(), w1.err());
+        assertTrue(w1.out().startsWith("direct-1  attempt=1  uni@" + group + "/w1\n  payload (10 bytes, text): from stdin\n"), w1.out());
+    }
+
+    @Test
+    void aDeadLetterGroupOfTheSubscriptionsChoosingIsReadWithDeadLetterGroup() {
+        assertEquals(0, courier("send", url(), "any@" + group + "-dead", "--id", "x1", "--header", "courier-dead-letter-reason=r").exit());
+        CliTest.Run list = courier("dlq", "list", url(), group, "--dead-letter-group", group + "-dead", "--wait", "1s", "--json");
+        assertEquals(0, list.exit(), list.err());
+        assertTrue(list.out().startsWith("{\"id\":\"x1\","), list.out());
+        assertEquals("", courier("dlq", "list", url(), group, "--wait", "1s", "--json").out(), "GROUP.dlq is another group");
+    }
+
+    @Test
     void payloadIsTextOnlyWhenItIsPrintableUtf8() {
         assertEquals("héllo\n", DeliveryFormat.text("héllo\n".getBytes(java.nio.charset.StandardCharsets.UTF_8)));
         assertNull(DeliveryFormat.text(new byte[] {(byte) 0xc3}));
