@@ -115,19 +115,25 @@ final class TailCommand implements Callable<Integer> {
             d.nack(Duration.ZERO);
             return;
         }
+        if (mode.ack) { // every delivery is printed, then acked by the runtime on return
+            print(d);
+            if (stop.getCount() == 0) pause(); // the last one: fetch no more
+            return;
+        }
         boolean fresh = printedIds.add(d.message().id());
-        if (fresh) seenPauseMillis = SEEN_PAUSE.toMillis();
-        if (fresh || mode.ack) print(d);
+        if (fresh) {
+            seenPauseMillis = SEEN_PAUSE.toMillis();
+            print(d);
+        }
         boolean last = stop.getCount() == 0;
         // paused before the nack, so that the fetch loop does not take the message straight back
         if (last || !fresh) pause();
-        if (mode.ack) return; // the runtime acks on return
         d.nack(Duration.ZERO);
         if (!last && !fresh) { // the group has nothing new for tail: let the real consumers have it a while
-            stop.await(seenPauseMillis, TimeUnit.MILLISECONDS);
+            boolean stopping = stop.await(seenPauseMillis, TimeUnit.MILLISECONDS);
             seenPauseMillis = Math.min(2 * seenPauseMillis, SEEN_PAUSE_MAX.toMillis());
             Subscription s = subscription;
-            if (s != null) s.resume();
+            if (s != null && !stopping) s.resume();
         }
     }
 

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.courier.Message;
 import java.time.Instant;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -77,6 +78,16 @@ class SendTailDlqMemTest extends SendTailDlqContract {
         CliTest.Run w1 = courier("tail", url(), group, "--member", "w1", "--max", "1", "--ack", "--timeout", "30s");
         assertEquals(0, w1.exit(), w1.err());
         assertTrue(w1.out().startsWith("direct-1  attempt=1  uni@" + group + "/w1\n  payload (10 bytes, text): from stdin\n"), w1.out());
+    }
+
+    @Test
+    void anAckTailShowsEveryDeliveryOfAnIdAlreadyPrinted() {
+        for (String payload : List.of("first", "second", "third")) { // messages with one id (a producer's resends)
+            assertEquals(0, courier("send", url(), "any@" + group, "--id", "same", "--payload", payload).exit());
+        }
+        CliTest.Run tail = courier("tail", url(), group, "--ack", "--max", "3", "--timeout", "10s");
+        assertEquals(0, tail.exit(), "an --ack tail must not stall on a repeated id: " + tail.out() + tail.err());
+        assertTrue(tail.out().contains("text): first\n") && tail.out().contains("text): third\n"), tail.out());
     }
 
     @Test
