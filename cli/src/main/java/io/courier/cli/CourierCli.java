@@ -1,7 +1,9 @@
 package io.courier.cli;
 
 import io.courier.CourierException;
+import io.courier.InvalidMessageException;
 import io.courier.InvalidUrlException;
+import io.courier.PayloadTooLargeException;
 import io.courier.TransportUnavailableException;
 import io.courier.UnknownSchemeException;
 import java.io.PrintStream;
@@ -13,7 +15,8 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /**
- * Entry point of {@code ./courier}. Subcommands: {@code hub}, {@code demo}, {@code stats}, {@code groups delete}, {@code conformance}, {@code sim} and {@code bench}.
+ * Entry point of {@code ./courier}. Subcommands: {@code hub}, {@code demo}, {@code send}, {@code tail}, {@code stats},
+ * {@code dlq}, {@code groups delete}, {@code conformance}, {@code sim} and {@code bench}.
  *
  * <p>Errors end with one line on stderr, {@code courier: <problem and fix>}, and a non-zero exit code; the stack
  * trace only with {@code --verbose}. Logging goes to stderr through slf4j-simple at WARN (INFO with
@@ -23,9 +26,9 @@ import picocli.CommandLine.Command;
         description = "Queue-agnostic message transport: try it (demo) and check a transport against the contract (conformance).",
         exitCodeListHeading = "Exit codes:%n",
         exitCodeList = {"0:success", "1:the command found a failure (a task lost, a clause failed)",
-                "2:bad input (option, URL, scheme or parameter): the message says what to fix",
+                "2:bad input (option, URL, scheme, parameter, message): the message says what to fix",
                 "3:the transport could not be used (broker unreachable, credentials refused, ...)"},
-        subcommands = {HubCommand.class, DemoCommand.class, StatsCommand.class, GroupsCommand.class, ConformanceCommand.class, SimCommand.class, BenchCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {HubCommand.class, DemoCommand.class, SendCommand.class, TailCommand.class, StatsCommand.class, DlqCommand.class, GroupsCommand.class, ConformanceCommand.class, SimCommand.class, BenchCommand.class, CommandLine.HelpCommand.class})
 public final class CourierCli implements Runnable {
     /** Exit code: the command ran and found a failure (demo lost messages, clauses failed). */
     public static final int FAILED = 1;
@@ -77,7 +80,8 @@ public final class CourierCli implements Runnable {
 
     /** The exit code for an error that ended a command. */
     static int exitCodeOf(Throwable e) {
-        if (e instanceof InvalidUrlException || e instanceof UnknownSchemeException || e instanceof IllegalArgumentException) return BAD_INPUT;
+        if (e instanceof InvalidUrlException || e instanceof UnknownSchemeException || e instanceof IllegalArgumentException
+                || e instanceof InvalidMessageException || e instanceof PayloadTooLargeException) return BAD_INPUT;
         if (e instanceof CourierException) return TRANSPORT_ERROR;
         return FAILED;
     }

@@ -27,7 +27,7 @@ final class GroupsCommand implements Runnable {
         GroupsCommand groupsCommand;
 
         @picocli.CommandLine.Mixin
-        OperatorTarget target;
+        GroupsTarget target;
 
         @picocli.CommandLine.Option(names = "--yes", description = "Required: confirms that the messages of these groups may be lost.")
         boolean yes;
@@ -35,8 +35,7 @@ final class GroupsCommand implements Runnable {
         @Override
         public Integer call() {
             if (!yes) throw new IllegalArgumentException("groups delete loses every message of " + target.groups + "; add --yes to confirm");
-            TransportUrls.check(target.url);
-            try (Courier courier = Courier.connect(target.url)) {
+            try (Courier courier = target.connect()) {
                 Admin admin = Operators.admin(courier);
                 for (String group : target.groups) {
                     boolean deleted = admin.deleteGroup(group);

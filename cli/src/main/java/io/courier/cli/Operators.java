@@ -3,9 +3,14 @@ package io.courier.cli;
 import io.courier.Courier;
 import io.courier.CourierException;
 import io.courier.spi.Admin;
+import io.courier.spi.Parameter;
+import java.time.Duration;
 import java.util.OptionalLong;
 
-/** What the operator commands share: opening a transport's {@link Admin}, and printing a possibly unknown count. */
+/**
+ * What the operator commands share: opening a transport's {@link Admin}, printing a possibly unknown count, JSON
+ * strings and reading durations.
+ */
 final class Operators {
     private Operators() {}
 
@@ -30,9 +35,27 @@ final class Operators {
         StringBuilder b = new StringBuilder("\"");
         for (char c : s.toCharArray()) {
             if (c == '"' || c == '\\') b.append('\\').append(c);
+            else if (c == '\n') b.append("\\n");
+            else if (c == '\t') b.append("\\t");
+            else if (c == '\r') b.append("\\r");
             else if (c < 0x20) b.append(String.format("\\u%04x", (int) c));
             else b.append(c);
         }
         return b.append('"').toString();
+    }
+
+    /**
+     * A duration such as {@code 500ms}, {@code 10s}, {@code 2m}, {@code 1h} or {@code PT10S}.
+     *
+     * @throws IllegalArgumentException (exit 2) naming the option and the accepted forms
+     */
+    static Duration duration(String option, String raw) {
+        try {
+            Duration d = Parameter.parseDuration(raw);
+            if (!d.isNegative()) return d;
+        } catch (RuntimeException e) {
+            // reported below
+        }
+        throw new IllegalArgumentException("invalid " + option + " '" + raw + "': write a duration such as 500ms, 10s, 2m, 1h or PT10S");
     }
 }

@@ -16,12 +16,11 @@ final class StatsCommand implements Callable<Integer> {
     CourierCli cli;
 
     @picocli.CommandLine.Mixin
-    OperatorTarget target;
+    GroupsTarget target;
 
     @Override
     public Integer call() {
-        TransportUrls.check(target.url);
-        try (Courier courier = Courier.connect(target.url)) {
+        try (Courier courier = target.connect()) {
             Admin admin = Operators.admin(courier);
             if (!target.json) cli.out.printf("%-30s %10s %10s %10s %12s %10s%n", "group", "backlog", "in-flight", "delayed", "dead-letters", "consumers");
             for (String group : target.groups) print(admin.stats(group));

@@ -1,0 +1,209 @@
+package io.courier.cli;
+
+import static io.courier.cli.CliTest.courier;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.courier.Courier;
+import io.courier.Delivery;
+import io.courier.Message;
+import io.courier.RetryPolicy;
+import io.courier.Subscription;
+import io.courier.SubscriptionOptions;
+import io.courier.conformance.RepositoryBrokers;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.time.Duration;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * {@code courier send}, {@code tail} and {@code dlq} on one transport, through {@link CourierCli#execute}: send → tail
+ * shows it (and the default requeue keeps it for the real consumers); a dead letter made by the runtime is listed
+ * (twice, nothing lost), replayed once and not again, then handled; purge without {@code --yes} exits 2. Groups are
+ * {@code cli-…} plus a random suffix (other runs share the brokers). Subclasses name the transport.
+ */
+abstract class SendTailDlqContract {
+    /** The transport URL. */
+    abstract String url();
+
+    /** Broker name (as scripts/brokers calls it), host and port, or null for an in-process transport. */
+    abstract BrokerAddress broker();
+
+    record BrokerAddress(String name, String host, int port) {}
+
+    final String group = "cli-" + getClass().getSimpleName().replace("SendTailDlq", "").replace("Test", "").toLowerCase()
+            + "-" + UUID.randomUUID().toString().substring(0, 8);
+
+    /** Under CI=true a missing broker fails (never skips); elsewhere the test is skipped with how to start it. */
+    static void requireBroker(BrokerAddress b) {
+        if (b == null) return;
+        if ("true".equals(System.getenv("CI"))) {
+            RepositoryBrokers.awaitListening(b.name(), b.host(), b.port());
+            return;
+        }
+        try (Socket s = new Socket()) {
+            s.connect(new InetSocketAddress(b.host(), b.port()), 1000);
+        } catch (IOException e) {
+            Assumptions.abort("no " + b.name() + " at " + b.host() + ":" + b.port() + " (start it with scripts/brokers up " + b.name() + "; under CI=true this fails)");
+        }
+    }
+
+    CliTest.Run cli(String... args) {
+        requireBroker(broker());
+        CliTest.Run r = courier(args);
+        assertFalse((r.out() + r.err()).contains(":guest@"), "credentials printed: " + r.out() + r.err());
+        return r;
+    }
+
+    @AfterEach
+    void deleteGroups() {
+        try (Courier c = Courier.connect(url())) {
+            c.transport().admin().ifPresent(a -> a.deleteGroup(group));
+        } catch (RuntimeException e) {
+            // best effort: the broker may be missing (the test then failed or was skipped already)
+        }
+    }
+
+    @Test
+    @Timeout(120)
+    void sentMessageIsShownByTailWhichRequeuesByDefaultAndConsumesWithAck() {
+        CliTest.Run sent = cli("send", url(), "any@" + group, "--payload", "hello\nworld", "--header", "kind=test", "--key", "k1", "--id", group + "-m1");
+        assertEquals(0, sent.exit(), sent.err());
+        assertEquals("sent " + group + "-m1 to any@" + group, sent.out().strip());
+
+        CliTest.Run tail = cli("tail", url(), group, "--max", "1", "--timeout", "60s");
+        assertEquals(0, tail.exit(), tail.err());
+        assertTrue(tail.out().startsWith(group + "-m1  attempt=1  any@" + group + "  key=k1\n"), tail.out());
+        assertTrue(tail.out().contains("\n  kind: test\n"), tail.out());
+        assertTrue(tail.out().contains("payload (11 bytes, text): hello\n    world\n"), tail.out());
+
+        // the default --requeue left it there: an --ack tail sees it again, one attempt later, and consumes it
+        CliTest.Run acked = cli("tail", url(), group, "--max", "1", "--timeout", "60s", "--ack", "--json");
+        assertEquals(0, acked.exit(), acked.err());
+        String line = acked.out().strip();
+        // at least one attempt later (RabbitMQ counts one more: its receiver had buffered the keyed message again at close)
+        assertTrue(line.matches("\\{\"id\":\"" + group + "-m1\",\"attempt\":[2-9],\"destination\":\"any@" + group + "\",\"key\":\"k1\".*"), line);
+        assertTrue(line.contains("\"headers\":{\"kind\":\"test\"}") && line.contains("\"payload\":\"hello\\nworld\",\"payloadEncoding\":\"text\""), line);
+
+        CliTest.Run empty = cli("tail", url(), group, "--max", "1", "--timeout", "3s");
+        assertEquals(CourierCli.FAILED, empty.exit(), "consumed by --ack: " + empty.out());
+        assertEquals("", empty.out());
+    }
+
+    @Test
+    @Timeout(120)
+    void binaryPayloadIsShownAsBase64AndCountSendsNumberedIds() throws IOException {
+        java.nio.file.Path f = java.nio.file.Files.createTempFile("courier-cli", ".bin");
+        java.nio.file.Files.write(f, new byte[] {0, (byte) 0xff, 1});
+        CliTest.Run sent = cli("send", url(), "any@" + group, "--file", f.toString(), "--id", "b", "--count", "3", "--json");
+        assertEquals(0, sent.exit(), sent.err());
+        assertEquals(List.of("{\"id\":\"b-1\",\"destination\":\"any@" + group + "\",\"bytes\":3}",
+                "{\"id\":\"b-2\",\"destination\":\"any@" + group + "\",\"bytes\":3}",
+                "{\"id\":\"b-3\",\"destination\":\"any@" + group + "\",\"bytes\":3}"), sent.out().lines().toList());
+        CliTest.Run tail = cli("tail", url(), group, "--max", "3", "--ack", "--timeout", "60s");
+        assertEquals(0, tail.exit(), tail.err());
+        assertEquals(3, tail.out().split("payload \\(3 bytes, base64\\): AP8B\n", -1).length - 1, tail.out());
+    }
+
+    @Test
+    @Timeout(180)
+    void aRuntimeDeadLetterIsListedReplayedOnceAndThenHandled() throws Exception {
+        String id = group + "-poison";
+        AtomicInteger failures = new AtomicInteger();
+        try (Courier courier = Courier.connect(url())) {
+            SubscriptionOptions failing = SubscriptionOptions.group(group).retry(RetryPolicy.immediate(2)).build();
+            try (Subscription s = courier.subscribe(failing, d -> {
+                failures.incrementAndGet();
+                throw new IllegalStateException("boom on purpose");
+            })) {
+                s.awaitReady(Duration.ofSeconds(30));
+                courier.send(Message.to("any@" + group).id(id).header("kind", "test").orderingKey("k7").payload("poison").build()).join();
+                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+                while (failures.get() < 2 && System.nanoTime() < deadline) Thread.sleep(50);
+            } // close waits for the dead letter's send
+        }
+        assertEquals(2, failures.get(), "the handler ran maxAttempts times");
+
+        for (int look = 1; look <= 2; look++) { // listing twice: the first listing lost nothing
+            CliTest.Run list = cli("dlq", "list", url(), group, "--json", "--wait", "2s");
+            assertEquals(0, list.exit(), list.err());
+            List<String> lines = list.out().lines().toList();
+            assertEquals(1, lines.size(), "look " + look + ": " + list.out() + list.err());
+            assertTrue(lines.get(0).startsWith("{\"id\":\"" + id + "\",\"attempts\":\"2\",\"originalDestination\":\"any@" + group + "\",\"key\":\"k7\","), lines.get(0));
+            assertTrue(lines.get(0).contains("failed 2 of maxAttempts=2: java.lang.IllegalStateException: boom on purpose"), lines.get(0));
+        }
+
+        CliTest.Run refused = cli("dlq", "purge", url(), group);
+        assertEquals(CourierCli.BAD_INPUT, refused.exit());
+        assertTrue(refused.err().contains("add --yes"), refused.err());
+
+        CliTest.Run dry = cli("dlq", "replay", url(), group, "--dry-run", "--wait", "2s");
+        assertEquals(0, dry.exit(), dry.err());
+        assertEquals("would-replay " + id + " to any@" + group + " as " + id + "~replay-1", dry.out().strip());
+
+        CliTest.Run replay = cli("dlq", "replay", url(), group, "--wait", "2s");
+        assertEquals(0, replay.exit(), replay.err());
+        assertEquals("replayed " + id + " to any@" + group + " as " + id + "~replay-1", replay.out().strip());
+        CliTest.Run again = cli("dlq", "replay", url(), group, "--wait", "2s");
+        assertEquals(0, again.exit(), again.err());
+        assertEquals("", again.out(), "nothing replayed twice");
+        assertTrue(again.err().contains("read 0 dead letter(s)"), again.err());
+
+        LinkedBlockingQueue<Delivery> handled = new LinkedBlockingQueue<>();
+        try (Courier courier = Courier.connect(url());
+             Subscription s = courier.subscribe(SubscriptionOptions.group(group).build(), handled::add)) {
+            Delivery d = handled.poll(60, TimeUnit.SECONDS);
+            assertTrue(d != null, "the replayed message is handled");
+            Message m = d.message();
+            assertEquals(id + "~replay-1", m.id(), "a new, deterministic id");
+            assertEquals(id, m.headers().get("courier-original-id"));
+            assertEquals("1", m.headers().get("courier-replays"));
+            assertEquals(1, d.attempt(), "a fresh attempt count");
+            assertEquals("k7", m.orderingKey());
+            assertEquals("poison", m.payloadUtf8());
+            assertEquals("test", m.headers().get("kind"));
+            assertEquals(group + ".dlq", m.headers().get("courier-replayed-from"));
+            assertNull(m.headers().get(Message.DEAD_LETTER_REASON));
+            assertNull(handled.poll(3, TimeUnit.SECONDS), "exactly one copy");
+        }
+    }
+
+    @Test
+    @Timeout(120)
+    void showPrintsOneDeadLetterInFullAndPurgeRemovesOnlyTheSelected() {
+        for (String n : List.of("a", "b")) {
+            assertEquals(0, cli("send", url(), "any@" + group + ".dlq", "--payload", "dead " + n, "--id", group + "-" + n,
+                    "--header", "courier-dead-letter-reason=reason " + n).exit());
+        }
+        CliTest.Run show = cli("dlq", "show", url(), group, "--id", group + "-b", "--wait", "2s");
+        assertEquals(0, show.exit(), show.err());
+        assertTrue(show.out().startsWith(group + "-b  attempt=1  any@" + group + ".dlq\n"), show.out());
+        assertTrue(show.out().contains("  courier-dead-letter-reason: reason b\n  payload (6 bytes, text): dead b\n"), show.out());
+
+        CliTest.Run unknown = cli("dlq", "show", url(), group, "--id", "no-such-id", "--wait", "2s");
+        assertEquals(CourierCli.FAILED, unknown.exit());
+        assertTrue(unknown.err().contains("no dead letter with id no-such-id"), unknown.err());
+
+        CliTest.Run notReplayable = cli("dlq", "replay", url(), group, "--id", group + "-a", "--wait", "2s");
+        assertEquals(CourierCli.FAILED, notReplayable.exit(), "no original destination: " + notReplayable.out());
+        assertTrue(notReplayable.err().contains("has no courier-original-destination header"), notReplayable.err());
+
+        CliTest.Run purged = cli("dlq", "purge", url(), group, "--reason-contains", "reason a", "--yes", "--wait", "2s");
+        assertEquals(0, purged.exit(), purged.err());
+        assertEquals("purged " + group + "-a", purged.out().strip());
+        CliTest.Run left = cli("dlq", "list", url(), group, "--wait", "2s");
+        assertEquals(2, left.out().lines().count(), left.out());
+        assertTrue(left.out().lines().skip(1).findFirst().orElseThrow().startsWith(group + "-b "), left.out());
+    }
+}
