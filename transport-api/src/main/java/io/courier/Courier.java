@@ -223,6 +223,34 @@ public final class Courier implements AutoCloseable {
         log.info("courier closed transport={}", url.scheme());
     }
 
+    /**
+     * A snapshot of this Courier's health: whether the transport is reachable (its {@link Transport#reachable()},
+     * else judged from the receives: reachable if a subscription's last receive succeeded, unreachable if every
+     * subscription's receives are failing) and, for each open subscription, running / recovering / failing, its last
+     * receive error and the time since its last successful receive. Cheap, never blocks on the broker, never throws.
+     */
+    public Health health() {
+        List<SubscriptionHealth> subs = new ArrayList<>();
+        for (SubscriptionRuntime s : subscriptions) if (!s.isClosed()) subs.add(s.health());
+        return new Health(url.scheme(), reachability(subs), subs);
+    }
+
+    private Health.Reachability reachability(List<SubscriptionHealth> subs) {
+        java.util.Optional<Boolean> told;
+        try {
+            told = closed.get() ? java.util.Optional.of(false) : transport.reachable();
+        } catch (RuntimeException e) {
+            told = java.util.Optional.empty(); // the SPI says it never throws; a health check must not either
+        }
+        if (told.isPresent()) return told.get() ? Health.Reachability.REACHABLE : Health.Reachability.UNREACHABLE;
+        boolean anyFailing = false;
+        for (SubscriptionHealth s : subs) {
+            if (s.state() == SubscriptionHealth.State.RUNNING && s.sinceLastReceive() != null) return Health.Reachability.REACHABLE;
+            anyFailing |= s.state() != SubscriptionHealth.State.RUNNING;
+        }
+        return anyFailing ? Health.Reachability.UNREACHABLE : Health.Reachability.UNKNOWN;
+    }
+
     /** Default grace for closing, exposed for tools. */
     public static Duration defaultCloseGrace() { return Duration.ofSeconds(10); }
 }

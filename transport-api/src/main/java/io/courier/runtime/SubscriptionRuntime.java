@@ -3,6 +3,7 @@ package io.courier.runtime;
 import io.courier.Handler;
 import io.courier.Message;
 import io.courier.Subscription;
+import io.courier.SubscriptionHealth;
 import io.courier.SubscriptionOptions;
 import io.courier.runtime.SettlementPolicy.DeadLetter;
 import io.courier.spi.Received;
@@ -41,6 +42,7 @@ public final class SubscriptionRuntime implements Subscription {
     private final Consumer<SubscriptionRuntime> onClosed;
     private final String where;
     private final Telemetry telemetry;
+    private final ReceiveHealth receiveHealth = new ReceiveHealth();
     private final Object lock = new Object();
     private final Set<RuntimeDelivery> running = ConcurrentHashMap.newKeySet();
     /** Deliveries a worker may start (their key is free), in fetch order; {@link #STOP} ends a worker. */
@@ -74,7 +76,7 @@ public final class SubscriptionRuntime implements Subscription {
         for (int i = 0; i < options.concurrency(); i++) {
             workers.add(Thread.ofVirtual().name("courier-handler-" + options.group() + "-" + i).start(this::workLoop));
         }
-        fetchLoop = new FetchLoop(receiver, this::awaitRoom, options.pollWait(), this::accept, where);
+        fetchLoop = new FetchLoop(receiver, this::awaitRoom, options.pollWait(), this::accept, where, receiveHealth);
         fetcher = Thread.ofVirtual().name("courier-fetch-" + options.group()).start(fetchLoop);
         leaseThread = Thread.ofVirtual().name("courier-leases-" + options.group()).start(this::leaseLoop);
         log.info("subscribed {} concurrency={} prefetch={} maxAttempts={}", where, options.concurrency(),
@@ -209,6 +211,9 @@ public final class SubscriptionRuntime implements Subscription {
 
     @Override
     public boolean isClosed() { return closed.get(); }
+
+    /** How this subscription receives: running, recovering or failing, its last error, its last successful receive. */
+    public SubscriptionHealth health() { return receiveHealth.snapshot(options.group(), options.member()); }
 
     @Override
     public void close() { close(options.closeGrace()); }
