@@ -92,6 +92,9 @@ final class DurableQueues implements AutoCloseable {
 
     Sessions sessions() { return sessions; }
 
+    /** False once closed: the journal no longer accepts messages. */
+    boolean isOpen() { return !closed; }
+
     /** The push subscriptions found in the journal at start (PUSH records). */
     List<JournalRecord> recoveredPush() { return recoveredPush; }
 

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.courier.Destination;
+import io.courier.Health;
 import io.courier.InvalidMessageException;
 import io.courier.Message;
 import io.courier.mem.MemEngine;
@@ -168,9 +169,14 @@ final class HubApi extends Handler.Abstract {
 
     // ------------------------------------------------------------------ endpoints
 
-    private ObjectNode health() {
-        ObjectNode o = JSON.createObjectNode();
-        o.put("status", "ok");
+    /**
+     * {@link Health#toJson()} of the hub (the same shape as {@code Courier.health()}: reachable while the journal is
+     * open, one running subscription per live poller), plus the limits a client needs.
+     */
+    private ObjectNode health() throws IOException {
+        Health h = new Health("http", queues.isOpen() ? Health.Reachability.REACHABLE : Health.Reachability.UNREACHABLE,
+                queues.sessions().health());
+        ObjectNode o = (ObjectNode) JSON.readTree(h.toJson());
         o.put("maxPayloadBytes", options.maxPayloadBytes());
         o.put("maxBodyBytes", options.maxBodyBytes());
         o.put("sessionTimeoutMs", options.sessionTimeout().toMillis());
