@@ -1173,6 +1173,25 @@ public abstract class ConformanceSuite {
         }
     }
 
+    @Test
+    @Clause("C19")
+    public void c19_metricsCountAScriptedRunExactly() throws Exception {
+        String g = group("c19-metrics");
+        MetricsCheck metrics = new MetricsCheck();
+        // a second facade on the same open transport, metered; not closed here (that would close the transport)
+        Courier metered = Courier.wrap(courier.transport(), io.courier.spi.TransportUrl.parse(fx.url()), metrics.options());
+        int n = MetricsCheck.SENT, k = MetricsCheck.FAILING_ONCE;
+        Subscription s = subscribe(metered, opts(g).retry(RetryPolicy.immediate(3)).build(), d -> {
+            int i = Integer.parseInt(d.message().id().substring(g.length() + 1));
+            if (i == n - 1) throw new NonRetryableException("C19 metrics: the poison message");
+            if (i < k && d.attempt() == 1) throw new IllegalStateException("C19 metrics: the first attempt fails");
+        });
+        assertTrue(s.awaitReady(LONG), "the subscription never became ready");
+        metered.send(batch(g, 0, n)).get(60, TimeUnit.SECONDS);
+        assertTrue(metrics.awaitRun(g, LONG), "the scripted run did not finish: " + metrics.summary(g));
+        metrics.assertExactCounts(g, Destination.any(g).toString(), Destination.any(g + ".dlq").toString());
+    }
+
     private static boolean waitFor(java.util.function.BooleanSupplier condition) throws InterruptedException {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
         while (!condition.getAsBoolean()) {

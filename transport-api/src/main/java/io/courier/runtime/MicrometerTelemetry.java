@@ -1,9 +1,13 @@
 package io.courier.runtime;
 
+import io.courier.Destination;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.function.IntSupplier;
 
@@ -20,6 +24,8 @@ final class MicrometerTelemetry implements Telemetry {
 
     private final MeterRegistry registry;
     private final String system;
+    /** The subscriptions' unsettled counts per group, each set read by the group's one in-flight gauge. */
+    private final Map<String, Set<IntSupplier>> inFlight = new ConcurrentHashMap<>();
 
     MicrometerTelemetry(Object registry, String system) {
         this.registry = (MeterRegistry) registry;
@@ -36,14 +42,14 @@ final class MicrometerTelemetry implements Telemetry {
     }
 
     @Override
-    public void consumed(String group, String destination, int count) {
-        Counter.builder(CONSUMED).tags("messaging.system", system, "messaging.destination.name", destination,
+    public void consumed(String group, Destination destination, int count) {
+        Counter.builder(CONSUMED).tags("messaging.system", system, "messaging.destination.name", destination.toString(),
                 "messaging.consumer.group.name", group, "messaging.operation.name", "receive").register(registry).increment(count);
     }
 
     @Override
-    public void processed(String group, String destination, long nanos, Throwable error) {
-        Timer.builder(PROCESS_DURATION).tags("messaging.system", system, "messaging.destination.name", destination,
+    public void processed(String group, Destination destination, long nanos, Throwable error) {
+        Timer.builder(PROCESS_DURATION).tags("messaging.system", system, "messaging.destination.name", destination.toString(),
                 "messaging.consumer.group.name", group, "messaging.operation.name", "process", "error.type", errorType(error))
                 .register(registry).record(nanos, TimeUnit.NANOSECONDS);
     }
@@ -63,10 +69,26 @@ final class MicrometerTelemetry implements Telemetry {
         groupCounter(LEASE_EXTENSIONS, group, "messaging.operation.name", "extend").increment(count);
     }
 
+    /**
+     * One gauge per group, registered once and held strongly (Micrometer holds a gauge's object weakly by default: a
+     * method reference alone would be collected and read NaN), summing the counts of the group's subscriptions.
+     */
     @Override
-    public void inFlight(String group, IntSupplier unsettled) {
-        Gauge.builder(IN_FLIGHT, unsettled, IntSupplier::getAsInt)
-                .tags("messaging.system", system, "messaging.consumer.group.name", group).register(registry);
+    public Runnable inFlight(String group, IntSupplier unsettled) {
+        Set<IntSupplier> members = inFlight.computeIfAbsent(group, g -> {
+            Set<IntSupplier> set = ConcurrentHashMap.newKeySet();
+            Gauge.builder(IN_FLIGHT, set, MicrometerTelemetry::sum).strongReference(true)
+                    .tags("messaging.system", system, "messaging.consumer.group.name", g).register(registry);
+            return set;
+        });
+        members.add(unsettled);
+        return () -> members.remove(unsettled);
+    }
+
+    private static double sum(Set<IntSupplier> counts) {
+        long sum = 0;
+        for (IntSupplier c : counts) sum += c.getAsInt();
+        return sum;
     }
 
     private Counter groupCounter(String name, String group, String key, String value) {

@@ -58,6 +58,7 @@ public final class SubscriptionRuntime implements Subscription {
     private FetchLoop fetchLoop;
     private Thread fetcher;
     private Thread leaseThread;
+    private Runnable stopCountingInFlight = () -> { };
 
     public SubscriptionRuntime(SubscriptionHost host, SubscriptionOptions options, Handler handler, Consumer<SubscriptionRuntime> onClosed) {
         this.host = host;
@@ -72,7 +73,7 @@ public final class SubscriptionRuntime implements Subscription {
     public void start() {
         receiver = host.openReceiver(new ReceiverSpec(options.group(), options.member(), options.prefetch(), options.ackDeadline()));
         settler = new Settler(host, options, receiver, this::wake, where);
-        telemetry.inFlight(options.group(), settler::unsettledCount);
+        stopCountingInFlight = telemetry.inFlight(options.group(), settler::unsettledCount);
         for (int i = 0; i < options.concurrency(); i++) {
             workers.add(Thread.ofVirtual().name("courier-handler-" + options.group() + "-" + i).start(this::workLoop));
         }
@@ -103,7 +104,7 @@ public final class SubscriptionRuntime implements Subscription {
 
     private void accept(Received r) {
         RuntimeDelivery d = settler.track(r);
-        telemetry.consumed(options.group(), r.message().destination().toString(), 1);
+        telemetry.consumed(options.group(), r.message().destination(), 1);
         if (r.attempt() > 1) telemetry.redelivered(options.group(), r.attempt());
         DeadLetter past = SettlementPolicy.onArrival(r.attempt(), options.retry());
         if (past != null) {
@@ -151,7 +152,7 @@ public final class SubscriptionRuntime implements Subscription {
                 } finally {
                     span.end(failure);
                 }
-                telemetry.processed(options.group(), d.message().destination().toString(), System.nanoTime() - d.startedNanos, failure);
+                telemetry.processed(options.group(), d.message().destination(), System.nanoTime() - d.startedNanos, failure);
                 // still on the handler's thread: its ack is queued for the burst, not flushed at once
                 if (!d.isSettled()) {
                     settler.apply(d, SettlementPolicy.afterHandler(d.attempt(), failure, options.retry(), ThreadLocalRandom.current()));
@@ -240,6 +241,7 @@ public final class SubscriptionRuntime implements Subscription {
         settler.release(unfinished);
         Threads.join(leaseThread, 2_000);
         settler.closeReceiver();
+        stopCountingInFlight.run();
         onClosed.accept(this);
         log.info("subscription closed {}", where);
     }
