@@ -158,16 +158,9 @@ public final class Courier implements AutoCloseable {
         long started = telemetry == Telemetry.NONE ? 0 : System.nanoTime();
         f.whenComplete((v, e) -> {
             pendingSends.remove(f);
-            if (started != 0) recordSent(batch, System.nanoTime() - started, e);
+            if (started != 0) telemetry.sentBatch(batch, System.nanoTime() - started, e);
         });
         return f;
-    }
-
-    /** One record per destination of the batch: how many of its messages, and how long the send took. */
-    private void recordSent(List<Message> batch, long nanos, Throwable error) {
-        Map<String, Integer> perDestination = new java.util.LinkedHashMap<>();
-        for (Message m : batch) perDestination.merge(m.destination().toString(), 1, Integer::sum);
-        perDestination.forEach((destination, count) -> telemetry.sent(destination, count, nanos, error));
     }
 
     /** Payload plus header names and values in UTF-8: what every transport counts against its limit. */

@@ -1,14 +1,19 @@
 package io.courier.runtime;
 
 import io.courier.Destination;
+import io.courier.Message;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.OptionalLong;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.IntSupplier;
 
 /** {@link Telemetry} through Micrometer: the only class of the runtime that touches Micrometer's types. */
@@ -21,11 +26,14 @@ final class MicrometerTelemetry implements Telemetry {
     static final String DEAD_LETTERS = "courier.dead.letters";
     static final String IN_FLIGHT = "courier.in.flight";
     static final String LEASE_EXTENSIONS = "courier.lease.extensions";
+    static final String BACKLOG = "courier.backlog";
 
     private final MeterRegistry registry;
     private final String system;
     /** The subscriptions' unsettled counts per group, each set read by the group's one in-flight gauge. */
     private final Map<String, Set<IntSupplier>> inFlight = new ConcurrentHashMap<>();
+    /** The last backlog told per group, -1 while unknown, each read by the group's one backlog gauge. */
+    private final Map<String, AtomicLong> backlogs = new ConcurrentHashMap<>();
 
     MicrometerTelemetry(Object registry, String system) {
         this.registry = (MeterRegistry) registry;
@@ -40,6 +48,32 @@ final class MicrometerTelemetry implements Telemetry {
         Timer.builder(OPERATION_DURATION).tags("messaging.system", system, "messaging.destination.name", destination,
                 "messaging.operation.name", "send", "error.type", errorType).register(registry).record(nanos, TimeUnit.NANOSECONDS);
     }
+
+    @Override
+    public void sentBatch(List<Message> batch, long nanos, Throwable error) {
+        if (batch.size() == 1) {
+            sent(batch.get(0).destination().toString(), 1, nanos, error);
+            return;
+        }
+        Map<String, Integer> perDestination = new LinkedHashMap<>();
+        for (Message m : batch) perDestination.merge(m.destination().toString(), 1, Integer::sum);
+        perDestination.forEach((destination, count) -> sent(destination, count, nanos, error));
+    }
+
+    /** One gauge per group, registered at its first value and held strongly; NaN while the broker cannot tell. */
+    @Override
+    public void backlog(String group, OptionalLong backlog) {
+        AtomicLong value = backlogs.computeIfAbsent(group, g -> {
+            AtomicLong v = new AtomicLong();
+            Gauge.builder(BACKLOG, v, x -> x.get() < 0 ? Double.NaN : x.get()).strongReference(true)
+                    .tags("messaging.system", system, "messaging.consumer.group.name", g).register(registry);
+            return v;
+        });
+        value.set(backlog.orElse(-1));
+    }
+
+    @Override
+    public String prometheusText() { return PrometheusText.of(registry); }
 
     @Override
     public void consumed(String group, Destination destination, int count) {

@@ -18,6 +18,18 @@ public interface Telemetry {
         return new MicrometerTelemetry(meterRegistry, system);
     }
 
+    /**
+     * A send of {@code batch} finished after {@code nanos}, {@code error} null on success: one {@link #sent} per
+     * destination of the batch. Does nothing when metrics are off (no per-message work).
+     */
+    default void sentBatch(java.util.List<io.courier.Message> batch, long nanos, Throwable error) { }
+
+    /** The backlog of {@code group} as its broker tells it ({@link io.courier.spi.GroupStats#backlog()}); empty: unknown. */
+    default void backlog(String group, java.util.OptionalLong backlog) { }
+
+    /** Every metric recorded so far in the Prometheus text format; empty when metrics are off. */
+    default String prometheusText() { return ""; }
+
     /** A send of {@code count} messages to {@code destination} finished after {@code nanos}; {@code error} null on success. */
     default void sent(String destination, int count, long nanos, Throwable error) { }
 

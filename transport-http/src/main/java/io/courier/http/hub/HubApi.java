@@ -48,8 +48,13 @@ final class HubApi extends Handler.Abstract {
     private final HubOptions options;
     private final byte[] expectedAuth;
     private final PushDispatcher push;
+    /** Null when the hub runs without metrics ({@code /metrics} then answers 404). */
+    private final HubMetrics metrics;
 
-    HubApi(DurableQueues queues, HubOptions options, PushDispatcher push) {
+    HubApi(DurableQueues queues, HubOptions options, PushDispatcher push) { this(queues, options, push, null); }
+
+    HubApi(DurableQueues queues, HubOptions options, PushDispatcher push, HubMetrics metrics) {
+        this.metrics = metrics;
         this.queues = queues;
         this.push = push;
         this.options = options;
@@ -117,6 +122,11 @@ final class HubApi extends Handler.Abstract {
                 if (method.equals("GET")) { ObjectNode o = JSON.createObjectNode(); o.set("subscriptions", push.describe()); yield o; }
                 requireMethod(method, "POST");
                 yield push.register(body(req));
+            }
+            case "/metrics" -> {
+                requireMethod(method, "GET");
+                if (metrics == null) throw new ApiError(404, "not_found", "this hub runs without metrics: start it with ./courier hub (metrics on)");
+                yield new PrometheusAnswer(metrics.scrape());
             }
             case "/v1/health" -> { requireMethod(method, "GET"); yield health(); }
             case "/v1/stats" -> { requireMethod(method, "GET"); yield stats(); }
@@ -408,7 +418,18 @@ final class HubApi extends Handler.Abstract {
         }
     }
 
+    /** A {@code /metrics} answer: Prometheus text, not JSON. */
+    private record PrometheusAnswer(String text) { }
+
     private static void respond(Response resp, Callback callback, Object answer) {
+        if (answer instanceof PrometheusAnswer p) {
+            byte[] text = p.text().getBytes(StandardCharsets.UTF_8);
+            resp.setStatus(200);
+            resp.getHeaders().put(HttpHeader.CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8");
+            resp.getHeaders().put(HttpHeader.CONTENT_LENGTH, text.length);
+            resp.write(true, ByteBuffer.wrap(text), callback);
+            return;
+        }
         int status = 200;
         JsonNode json;
         if (answer instanceof ApiError e) {
