@@ -1,6 +1,7 @@
 package io.courier.cli;
 
 import io.courier.Courier;
+import io.courier.CourierOptions;
 import io.courier.Delivery;
 import io.courier.Message;
 import io.courier.RetryPolicy;
@@ -19,6 +20,7 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import org.HdrHistogram.ConcurrentHistogram;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.HdrHistogram.Histogram;
 
 /**
@@ -64,6 +66,8 @@ final class Demo {
     private final AtomicInteger handedOver = new AtomicInteger();
     private final AtomicInteger duplicates = new AtomicInteger();
     private final Histogram latencyMicros = new ConcurrentHistogram(3);
+    /** Every connection's runtime metrics, summarised at the end ({@link DemoMetrics}). */
+    private final SimpleMeterRegistry metrics = new SimpleMeterRegistry();
 
     /** @param progress where the progress bar goes, or null for none */
     Demo(Settings settings, PrintStream progress) {
@@ -101,7 +105,7 @@ final class Demo {
     }
 
     private Courier connect(List<Courier> connections) {
-        Courier c = Courier.connect(settings.transport());
+        Courier c = Courier.connect(settings.transport(), CourierOptions.defaults().meterRegistry(metrics));
         connections.add(c);
         return c;
     }
@@ -182,6 +186,6 @@ final class Demo {
                 redeliveries.get(), deadLettered.size(), settings.tasks() - settled.size(), duplicates.get(), elapsed,
                 latencyMicros.getValueAtPercentile(50) / 1000.0, latencyMicros.getValueAtPercentile(99) / 1000.0,
                 perWorker, stop == null ? null : new DemoReport.Stop(stop.member(), stop.atFinished(), stop.inFlight(), handedOver.get()),
-                timedOut ? settings.timeout() : null);
+                timedOut ? settings.timeout() : null, DemoMetrics.of(metrics, group));
     }
 }

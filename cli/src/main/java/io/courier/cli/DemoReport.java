@@ -14,10 +14,11 @@ import java.util.stream.Collectors;
  * @param completedBy   completions per worker member id
  * @param stop          which worker was stopped and when, or null
  * @param timedOut      the timeout that ended the wait before every task finished, or null
+ * @param metrics       the same run as the runtime's metrics recorded it
  */
 record DemoReport(String transport, String destination, int sent, int workers, int completed, int retried,
                   int deadLettered, int lost, int duplicates, Duration elapsed, double p50Millis, double p99Millis,
-                  Map<String, Integer> completedBy, Stop stop, Duration timedOut) {
+                  Map<String, Integer> completedBy, Stop stop, Duration timedOut, DemoMetrics metrics) {
 
     /**
      * The worker closed mid-way: its member id, tasks finished at that moment, deliveries it held, and how many
@@ -45,6 +46,7 @@ record DemoReport(String transport, String destination, int sent, int workers, i
                     + Demo.STOP_GRACE.toMillis() + " ms): " + stop.redelivered() + " redelivered to the others");
         }
         row(out, "wall time", String.format("%.2f s", elapsed.toNanos() / 1e9), "");
+        metrics.print(out);
     }
 
     private static void row(PrintStream out, String name, String value, String note) {
