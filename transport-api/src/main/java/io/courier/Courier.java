@@ -1,6 +1,7 @@
 package io.courier;
 
 import io.courier.spi.Providers;
+import io.courier.runtime.BacklogPoller;
 import io.courier.runtime.SubscriptionHost;
 import io.courier.runtime.SubscriptionRuntime;
 import io.courier.runtime.Telemetry;
@@ -45,6 +46,10 @@ public final class Courier implements AutoCloseable {
     private final TransportUrl url;
     private final Telemetry telemetry;
     private final Tracing tracing;
+    /** Polls the subscribed groups' backlog once metrics are on, a subscription started and the transport has an admin. */
+    private BacklogPoller backlog;
+    private boolean backlogChecked;
+    private final Duration backlogInterval;
     private final Set<SubscriptionRuntime> subscriptions = ConcurrentHashMap.newKeySet();
     private final Set<CompletableFuture<Void>> pendingSends = ConcurrentHashMap.newKeySet();
     private final AtomicBoolean closed = new AtomicBoolean();
@@ -63,6 +68,24 @@ public final class Courier implements AutoCloseable {
         this.url = url;
         this.telemetry = options.meterRegistry() == null ? Telemetry.NONE : Telemetry.micrometer(options.meterRegistry(), url.scheme());
         this.tracing = options.openTelemetry() == null ? Tracing.NONE : Tracing.openTelemetry(options.openTelemetry(), url.scheme());
+        this.backlogInterval = options.backlogInterval();
+    }
+
+    /** Starts the backlog gauge's poller at the first subscription, when metrics are on and the transport has an admin. */
+    private synchronized void startBacklogPoller() {
+        if (backlogChecked || telemetry == Telemetry.NONE) return;
+        backlogChecked = true;
+        try {
+            backlog = transport.admin().map(a -> new BacklogPoller(a, telemetry, backlogInterval, this::subscribedGroups, url.scheme())).orElse(null);
+        } catch (RuntimeException e) {
+            log.warn("no backlog gauge transport={}: its admin failed: {}", url.scheme(), e.toString());
+        }
+    }
+
+    private Set<String> subscribedGroups() {
+        Set<String> groups = new java.util.TreeSet<>();
+        for (SubscriptionRuntime s : subscriptions) if (!s.isClosed()) groups.add(s.group());
+        return groups;
     }
 
     /** Connects with the URL in {@code COURIER_URL}. */
@@ -186,6 +209,7 @@ public final class Courier implements AutoCloseable {
         try {
             if (closed.get()) throw new CourierException("this Courier is closed: connect again to subscribe");
             s.start();
+            startBacklogPoller();
         } catch (RuntimeException e) {
             s.close(Duration.ZERO);
             subscriptions.remove(s);
@@ -201,6 +225,10 @@ public final class Courier implements AutoCloseable {
     @Override
     public void close() {
         if (!closed.compareAndSet(false, true)) return;
+        synchronized (this) {
+            backlogChecked = true;
+            if (backlog != null) backlog.close();
+        }
         List<Thread> closers = new ArrayList<>();
         for (SubscriptionRuntime s : List.copyOf(subscriptions)) closers.add(Thread.ofVirtual().start(s::close));
         for (Thread t : closers) {

@@ -1192,6 +1192,25 @@ public abstract class ConformanceSuite {
         metrics.assertExactCounts(g, Destination.any(g).toString(), Destination.any(g + ".dlq").toString());
     }
 
+    @Test
+    @Clause("C19")
+    public void c19_theBacklogGaugeShowsWhatWaitsInTheGroup() throws Exception {
+        if (courier.transport().admin().isEmpty()) unsupported("the transport offers no admin (Transport.admin()): no backlog gauge");
+        String g = group("c19-backlog");
+        MetricsCheck metrics = new MetricsCheck();
+        Courier metered = Courier.wrap(courier.transport(), io.courier.spi.TransportUrl.parse(fx.url()),
+                metrics.options().backlogInterval(Duration.ofMillis(200)));
+        CountDownLatch release = new CountDownLatch(1);
+        Subscription s = subscribe(metered, opts(g).prefetch(1).concurrency(1).build(), d -> release.await());
+        assertTrue(s.awaitReady(LONG), "the subscription never became ready");
+        metered.send(batch(g, 0, 6)).get(60, TimeUnit.SECONDS);
+        double waiting = metrics.awaitBacklog(g, b -> b >= 5, LONG);
+        if (Double.isNaN(waiting)) unsupported("the broker cannot tell the backlog of a group (Admin.stats: unknown)");
+        assertTrue(waiting >= 5 && waiting <= 6, "courier.backlog with one message held by the handler of 6: " + waiting);
+        release.countDown();
+        assertEquals(0.0, metrics.awaitBacklog(g, b -> b == 0, LONG), "courier.backlog once every message was handled");
+    }
+
     private static boolean waitFor(java.util.function.BooleanSupplier condition) throws InterruptedException {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
         while (!condition.getAsBoolean()) {

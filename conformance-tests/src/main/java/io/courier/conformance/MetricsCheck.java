@@ -33,6 +33,25 @@ final class MetricsCheck {
         return true;
     }
 
+    /**
+     * Waits until the {@code courier.backlog} gauge of {@code group} satisfies {@code done} or reads NaN (the broker
+     * cannot tell); returns its last value. Fails when the gauge never appeared (the runtime did not poll the admin).
+     */
+    double awaitBacklog(String group, java.util.function.DoublePredicate done, Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        Double v = null;
+        while (System.nanoTime() < deadline) {
+            var gauge = registry.find("courier.backlog").tag("messaging.consumer.group.name", group).gauge();
+            if (gauge != null) {
+                v = gauge.value();
+                if (Double.isNaN(v) || done.test(v)) return v;
+            }
+            Thread.sleep(50);
+        }
+        if (v == null) throw new AssertionError("no courier.backlog gauge for group " + group + " within " + timeout + "; " + summary(group));
+        return v;
+    }
+
     void assertExactCounts(String group, String destination, String deadLetterDestination) {
         String all = summary(group);
         assertEquals(SENT, sent(destination), "messaging.client.sent.messages to " + destination + "; " + all);

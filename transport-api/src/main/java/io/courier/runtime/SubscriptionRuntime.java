@@ -213,6 +213,9 @@ public final class SubscriptionRuntime implements Subscription {
     @Override
     public boolean isClosed() { return closed.get(); }
 
+    /** The subscription's group. */
+    public String group() { return options.group(); }
+
     /** How this subscription receives: running, recovering or failing, its last error, its last successful receive. */
     public SubscriptionHealth health() { return receiveHealth.snapshot(options.group(), options.member()); }
 
