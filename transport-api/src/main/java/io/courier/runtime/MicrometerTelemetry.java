@@ -35,28 +35,41 @@ final class MicrometerTelemetry implements Telemetry {
     /** The last backlog told per group, -1 while unknown, each read by the group's one backlog gauge. */
     private final Map<String, AtomicLong> backlogs = new ConcurrentHashMap<>();
 
+    /** What tells the per-message meters apart: group (null for sends), destination, failure class (null: success). */
+    private record MeterKey(String group, Destination destination, Class<?> error) { }
+
+    private record SendMeters(Counter sent, Timer duration) { }
+
+    private final Map<MeterKey, SendMeters> sendMeters = new ConcurrentHashMap<>();
+    private final Map<MeterKey, Counter> consumedMeters = new ConcurrentHashMap<>();
+    private final Map<MeterKey, Timer> processMeters = new ConcurrentHashMap<>();
+
     MicrometerTelemetry(Object registry, String system) {
         this.registry = (MeterRegistry) registry;
         this.system = system;
     }
 
     @Override
-    public void sent(String destination, int count, long nanos, Throwable error) {
-        String errorType = errorType(error);
-        Counter.builder(SENT).tags("messaging.system", system, "messaging.destination.name", destination,
-                "messaging.operation.name", "send", "error.type", errorType).register(registry).increment(count);
-        Timer.builder(OPERATION_DURATION).tags("messaging.system", system, "messaging.destination.name", destination,
-                "messaging.operation.name", "send", "error.type", errorType).register(registry).record(nanos, TimeUnit.NANOSECONDS);
+    public void sent(Destination destination, int count, long nanos, Throwable error) {
+        SendMeters m = lookUp(sendMeters, new MeterKey(null, destination, errorClass(error)), k -> {
+            String d = destination.toString(), errorType = errorType(error);
+            return new SendMeters(Counter.builder(SENT).tags("messaging.system", system, "messaging.destination.name", d,
+                    "messaging.operation.name", "send", "error.type", errorType).register(registry),
+                    Timer.builder(OPERATION_DURATION).tags("messaging.system", system, "messaging.destination.name", d,
+                            "messaging.operation.name", "send", "error.type", errorType).register(registry));
+        });
+        m.sent().increment(count);
+        m.duration().record(nanos, TimeUnit.NANOSECONDS);
     }
 
     @Override
     public void sentBatch(List<Message> batch, long nanos, Throwable error) {
         if (batch.size() == 1) {
-            sent(batch.get(0).destination().toString(), 1, nanos, error);
+            sent(batch.get(0).destination(), 1, nanos, error);
             return;
         }
-        Map<String, Integer> perDestination = new LinkedHashMap<>();
-        for (Message m : batch) perDestination.merge(m.destination().toString(), 1, Integer::sum);
+        Map<Destination, Integer> perDestination = new LinkedHashMap<>();
+        for (Message m : batch) perDestination.merge(m.destination(), 1, Integer::sum);
         perDestination.forEach((destination, count) -> sent(destination, count, nanos, error));
     }
 
@@ -77,15 +90,16 @@ final class MicrometerTelemetry implements Telemetry {
 
     @Override
     public void consumed(String group, Destination destination, int count) {
-        Counter.builder(CONSUMED).tags("messaging.system", system, "messaging.destination.name", destination.toString(),
-                "messaging.consumer.group.name", group, "messaging.operation.name", "receive").register(registry).increment(count);
+        lookUp(consumedMeters, new MeterKey(group, destination, null), k -> Counter.builder(CONSUMED).tags("messaging.system", system,
+                "messaging.destination.name", destination.toString(), "messaging.consumer.group.name", group,
+                "messaging.operation.name", "receive").register(registry)).increment(count);
     }
 
     @Override
     public void processed(String group, Destination destination, long nanos, Throwable error) {
-        Timer.builder(PROCESS_DURATION).tags("messaging.system", system, "messaging.destination.name", destination.toString(),
-                "messaging.consumer.group.name", group, "messaging.operation.name", "process", "error.type", errorType(error))
-                .register(registry).record(nanos, TimeUnit.NANOSECONDS);
+        lookUp(processMeters, new MeterKey(group, destination, errorClass(error)), k -> Timer.builder(PROCESS_DURATION).tags(
+                "messaging.system", system, "messaging.destination.name", destination.toString(), "messaging.consumer.group.name", group,
+                "messaging.operation.name", "process", "error.type", errorType(error)).register(registry)).record(nanos, TimeUnit.NANOSECONDS);
     }
 
     @Override
@@ -129,6 +143,14 @@ final class MicrometerTelemetry implements Telemetry {
         return Counter.builder(name).tags("messaging.system", system, "messaging.consumer.group.name", group, key, value)
                 .register(registry);
     }
+
+    /** The meter of {@code key}, built and registered at its first use only (the per-message paths look it up). */
+    private static <M> M lookUp(Map<MeterKey, M> meters, MeterKey key, java.util.function.Function<MeterKey, M> build) {
+        M m = meters.get(key);
+        return m != null ? m : meters.computeIfAbsent(key, build);
+    }
+
+    private static Class<?> errorClass(Throwable error) { return error == null ? null : error.getClass(); }
 
     /** The failure's class name; empty on success (OpenTelemetry leaves error.type unset, Micrometer wants one key set). */
     private static String errorType(Throwable error) {

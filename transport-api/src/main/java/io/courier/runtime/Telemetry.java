@@ -31,7 +31,7 @@ public interface Telemetry {
     default String prometheusText() { return ""; }
 
     /** A send of {@code count} messages to {@code destination} finished after {@code nanos}; {@code error} null on success. */
-    default void sent(String destination, int count, long nanos, Throwable error) { }
+    default void sent(Destination destination, int count, long nanos, Throwable error) { }
 
     /**
      * {@code count} deliveries to {@code destination} were received for {@code group}. The destination is passed as
