@@ -8,7 +8,7 @@ import java.util.UUID;
 /**
  * {@code ./courier bench --telemetry}: what metrics and traces cost. For each transport, Courier with both off and
  * with both on ({@link Observability}: SimpleMeterRegistry, OpenTelemetry SDK with a no-op exporter), measured back
- * to back in each run on fresh groups, the order alternating between runs; prints medians of the end-to-end
+ * to back in each run on fresh groups, the order alternating between runs, after one warm-up pair; prints medians of the end-to-end
  * throughput and CPU per message, and the median of the per-run ratios on / off (slow drifts of a shared machine
  * cancel out in a pair).
  */
@@ -28,6 +28,8 @@ public final class TelemetryCost {
         for (String t : names) {
             int n = o.n() > 0 ? o.n() : 20_000;
             List<Pair> pairs = new ArrayList<>();
+            measure(t, null, n, o.size()); // warm-up pair, not counted: the JIT and the broker's first queues
+            measure(t, new Observability(), n, o.size());
             for (int run = 1; run <= o.runs(); run++) {
                 Workload.Throughput first = measure(t, run % 2 == 1 ? null : new Observability(), n, o.size());
                 Workload.Throughput second = measure(t, run % 2 == 1 ? new Observability() : null, n, o.size());

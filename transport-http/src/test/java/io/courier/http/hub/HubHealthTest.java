@@ -11,6 +11,7 @@ import io.courier.Health;
 import io.courier.SubscriptionHealth;
 import io.courier.SubscriptionHealth.State;
 import io.courier.SubscriptionOptions;
+import io.courier.conformance.Await;
 import io.courier.conformance.TcpProxy;
 import java.net.InetSocketAddress;
 import java.net.URI;
@@ -20,7 +21,6 @@ import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.UUID;
-import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -38,7 +38,7 @@ class HubHealthTest {
         try (hub; TcpProxy proxy = new TcpProxy(new InetSocketAddress("127.0.0.1", hub.port()), 0);
              Courier worker = Courier.connect("http://127.0.0.1:" + proxy.address().getPort() + "?retry-for=1s&connect-timeout=1s")) {
             worker.subscribe(SubscriptionOptions.group(g).member("w1").pollWait(Duration.ofMillis(200)).build(), d -> { });
-            assertTrue(until(() -> worker.health().subscriptions().get(0).sinceLastReceive() != null, Duration.ofSeconds(10)));
+            assertTrue(Await.until(() -> worker.health().subscriptions().get(0).sinceLastReceive() != null, Duration.ofSeconds(10)));
             JsonNode fromHub = hubHealth(hub);
             assertEquals("up", fromHub.get("status").asText());
             assertEquals("http", fromHub.get("transport").asText());
@@ -54,9 +54,10 @@ class HubHealthTest {
 
             proxy.block();
             proxy.cut();
-            assertTrue(until(() -> worker.health().subscriptions().get(0).state() != State.RUNNING, Duration.ofSeconds(20)),
+            assertTrue(Await.until(() -> worker.health().subscriptions().get(0).state() != State.RUNNING, Duration.ofSeconds(20)),
                     "still running after the cut: " + worker.health());
             Health cut = worker.health();
+            System.out.println("health during the cut: " + cut.toJson());
             SubscriptionHealth s = cut.subscriptions().get(0);
             assertTrue(s.state() == State.RECOVERING || s.state() == State.FAILING, cut.toString());
             assertNotNull(s.lastError());
@@ -65,7 +66,7 @@ class HubHealthTest {
             assertEquals(Health.Status.DOWN, cut.status());
 
             proxy.unblock();
-            assertTrue(until(() -> worker.health().subscriptions().get(0).state() == State.RUNNING, Duration.ofSeconds(20)),
+            assertTrue(Await.until(() -> worker.health().subscriptions().get(0).state() == State.RUNNING, Duration.ofSeconds(20)),
                     "not running again after the cut healed: " + worker.health());
             assertEquals(Health.Status.UP, worker.health().status());
         }
@@ -82,14 +83,5 @@ class HubHealthTest {
         java.util.List<String> names = new java.util.ArrayList<>();
         n.fieldNames().forEachRemaining(names::add);
         return names;
-    }
-
-    private static boolean until(BooleanSupplier c, Duration timeout) throws InterruptedException {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (!c.getAsBoolean()) {
-            if (System.nanoTime() > deadline) return false;
-            Thread.sleep(20);
-        }
-        return true;
     }
 }
