@@ -248,12 +248,25 @@ public final class Courier implements AutoCloseable {
      * A snapshot of this Courier's health: whether the transport is reachable (its {@link Transport#reachable()},
      * else judged from the receives: reachable if a subscription's last receive succeeded, unreachable if every
      * subscription's receives are failing) and, for each open subscription, running / recovering / failing, its last
-     * receive error and the time since its last successful receive. Cheap, never blocks on the broker, never throws.
+     * receive error and the time since its last successful receive; while the transport is unreachable no subscription
+     * is running (at least recovering). Cheap, never blocks on the broker, never throws.
      */
     public Health health() {
         List<SubscriptionHealth> subs = new ArrayList<>();
         for (SubscriptionRuntime s : subscriptions) if (!s.isClosed()) subs.add(s.health());
-        return new Health(url.scheme(), reachability(subs), subs);
+        Health.Reachability reachable = reachability(subs);
+        if (reachable == Health.Reachability.UNREACHABLE) subs.replaceAll(Courier::cutOff);
+        return new Health(url.scheme(), reachable, subs);
+    }
+
+    /**
+     * A subscription whose receives still pass while the broker is unreachable (a client library that recovers
+     * behind a buffer, and answers empty meanwhile) receives nothing: it is recovering, not running.
+     */
+    private static SubscriptionHealth cutOff(SubscriptionHealth s) {
+        if (s.state() != SubscriptionHealth.State.RUNNING) return s;
+        return new SubscriptionHealth(s.group(), s.member(), SubscriptionHealth.State.RECOVERING,
+                s.lastError() != null ? s.lastError() : "the transport reports its connection to the broker lost", s.sinceLastReceive());
     }
 
     private Health.Reachability reachability(List<SubscriptionHealth> subs) {
