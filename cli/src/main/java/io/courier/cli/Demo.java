@@ -46,7 +46,11 @@ final class Demo {
     static final Duration STOP_GRACE = Duration.ofMillis(20);
 
     /** What to run. */
-    record Settings(String transport, int tasks, int workers, int concurrency, Duration timeout) {
+    record Settings(String transport, int tasks, int workers, int concurrency, Duration timeout, boolean trace) {
+        Settings(String transport, int tasks, int workers, int concurrency, Duration timeout) {
+            this(transport, tasks, workers, concurrency, timeout, false);
+        }
+
         Settings {
             if (tasks < 1) throw new IllegalArgumentException("--tasks must be at least 1, got " + tasks);
             if (workers < 1) throw new IllegalArgumentException("--workers must be at least 1, got " + workers);
@@ -68,6 +72,8 @@ final class Demo {
     private final Histogram latencyMicros = new ConcurrentHistogram(3);
     /** Every connection's runtime metrics, summarised at the end ({@link DemoMetrics}). */
     private final SimpleMeterRegistry metrics = new SimpleMeterRegistry();
+    /** With {@code --trace}: every connection traced into memory, the poison task's span tree printed at the end. */
+    private final DemoTrace trace;
 
     /** @param progress where the progress bar goes, or null for none */
     Demo(Settings settings, PrintStream progress) {
@@ -75,6 +81,7 @@ final class Demo {
         this.progress = progress;
         int p = settings.tasks() / 2 + 1;
         this.poison = Math.min(p % 10 == 0 ? p - 1 : p, settings.tasks());
+        this.trace = settings.trace() ? new DemoTrace() : null;
     }
 
     /** Runs the scenario and returns its figures; throws the transport's typed error when it cannot connect. */
@@ -101,11 +108,13 @@ final class Demo {
             return report(Duration.ofNanos(System.nanoTime() - start), stop);
         } finally {
             for (int i = connections.size() - 1; i >= 0; i--) connections.get(i).close();
+            if (trace != null) trace.close();
         }
     }
 
     private Courier connect(List<Courier> connections) {
-        Courier c = Courier.connect(settings.transport(), CourierOptions.defaults().meterRegistry(metrics));
+        CourierOptions options = CourierOptions.defaults().meterRegistry(metrics);
+        Courier c = Courier.connect(settings.transport(), trace == null ? options : trace.on(options));
         connections.add(c);
         return c;
     }
@@ -186,6 +195,7 @@ final class Demo {
                 redeliveries.get(), deadLettered.size(), settings.tasks() - settled.size(), duplicates.get(), elapsed,
                 latencyMicros.getValueAtPercentile(50) / 1000.0, latencyMicros.getValueAtPercentile(99) / 1000.0,
                 perWorker, stop == null ? null : new DemoReport.Stop(stop.member(), stop.atFinished(), stop.inFlight(), handedOver.get()),
-                timedOut ? settings.timeout() : null, DemoMetrics.of(metrics, group));
+                timedOut ? settings.timeout() : null, DemoMetrics.of(metrics, group),
+                trace == null ? List.of() : trace.tree(group + "-" + poison));
     }
 }

@@ -43,6 +43,17 @@ class CliTest {
     }
 
     @Test
+    void demoWithTracePrintsThePoisonTasksSpanTreeAcrossItsAttemptsAndDeadLetter() throws InterruptedException {
+        DemoReport r = new Demo(new Demo.Settings("mem://", 50, 2, 4, Duration.ofSeconds(60), true), null).run();
+        String tree = String.join("\n", r.poisonTrace());
+        assertTrue(r.poisonTrace().get(0).startsWith("  send any@demo-"), tree);
+        for (int attempt = 1; attempt <= Demo.MAX_ATTEMPTS; attempt++) {
+            assertTrue(tree.contains("    process any@demo-") && tree.contains("attempt " + attempt + ", error]"), tree);
+        }
+        assertTrue(tree.matches("(?s).*send any@demo-[0-9a-f]+\\.dlq.*process any@demo-[0-9a-f]+\\.dlq.*"), tree);
+    }
+
+    @Test
     void demoCommandPrintsTheTableAndExitsZero() {
         Run run = courier("demo", "--tasks", "200", "--workers", "2");
         assertEquals(0, run.exit(), run.err());

@@ -54,8 +54,11 @@ class HubHealthTest {
 
             proxy.block();
             proxy.cut();
-            assertTrue(Await.until(() -> worker.health().subscriptions().get(0).state() != State.RUNNING, Duration.ofSeconds(20)),
+            assertTrue(Await.until(() -> worker.health().subscriptions().get(0).state() != State.RUNNING, Duration.ofSeconds(5)),
                     "still running after the cut: " + worker.health());
+            // at once "connection lost" (the hub client saw its request fail); past retry-for the receive's own error
+            assertTrue(Await.until(() -> String.valueOf(worker.health().subscriptions().get(0).lastError()).startsWith("TransportUnavailableException"),
+                    Duration.ofSeconds(20)), "no receive error after the cut: " + worker.health());
             Health cut = worker.health();
             System.out.println("health during the cut: " + cut.toJson());
             SubscriptionHealth s = cut.subscriptions().get(0);
