@@ -857,9 +857,8 @@ public abstract class ConformanceSuite {
     @Clause("C12")
     public void c12_healthShowsACutConnectionAndItsRecovery() throws Exception {
         TcpProxy proxy = proxy();
-        Courier viaProxy = connectTracked(fx.urlThrough(proxy.address()));
-        String g = group("c12-health");
-        subscribe(viaProxy, opts(g).build(), d -> { });
+        Courier viaProxy = throughProxy(proxy);
+        subscribe(viaProxy, opts(group("c12-health")).build(), d -> { });
         assertTrue(waitFor(() -> viaProxy.health().status() == io.courier.Health.Status.UP
                 && viaProxy.health().subscriptions().get(0).sinceLastReceive() != null, LONG), "not up before the cut: " + viaProxy.health());
         proxy.block();
@@ -1279,6 +1278,9 @@ public abstract class ConformanceSuite {
         perTest.add(s);
         return s;
     }
+
+    /** A Courier of this transport whose connections go through {@code proxy}, closed after the test. */
+    private Courier throughProxy(TcpProxy proxy) { return connectTracked(fx.urlThrough(proxy.address())); }
 
     private Courier connectTracked(String url) {
         Courier c = fx.connect(url);
