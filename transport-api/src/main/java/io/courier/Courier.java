@@ -1,6 +1,7 @@
 package io.courier;
 
 import io.courier.spi.Providers;
+import io.courier.runtime.BacklogPoller;
 import io.courier.runtime.SubscriptionHost;
 import io.courier.runtime.SubscriptionRuntime;
 import io.courier.runtime.Telemetry;
@@ -45,6 +46,10 @@ public final class Courier implements AutoCloseable {
     private final TransportUrl url;
     private final Telemetry telemetry;
     private final Tracing tracing;
+    /** Polls the subscribed groups' backlog once metrics are on, a subscription started and the transport has an admin. */
+    private BacklogPoller backlog;
+    private boolean backlogChecked;
+    private final Duration backlogInterval;
     private final Set<SubscriptionRuntime> subscriptions = ConcurrentHashMap.newKeySet();
     private final Set<CompletableFuture<Void>> pendingSends = ConcurrentHashMap.newKeySet();
     private final AtomicBoolean closed = new AtomicBoolean();
@@ -63,6 +68,24 @@ public final class Courier implements AutoCloseable {
         this.url = url;
         this.telemetry = options.meterRegistry() == null ? Telemetry.NONE : Telemetry.micrometer(options.meterRegistry(), url.scheme());
         this.tracing = options.openTelemetry() == null ? Tracing.NONE : Tracing.openTelemetry(options.openTelemetry(), url.scheme());
+        this.backlogInterval = options.backlogInterval();
+    }
+
+    /** Starts the backlog gauge's poller at the first subscription, when metrics are on and the transport has an admin. */
+    private synchronized void startBacklogPoller() {
+        if (backlogChecked || telemetry == Telemetry.NONE) return;
+        backlogChecked = true;
+        try {
+            backlog = transport.admin().map(a -> new BacklogPoller(a, telemetry, backlogInterval, this::subscribedGroups, url.scheme())).orElse(null);
+        } catch (RuntimeException e) {
+            log.warn("no backlog gauge transport={}: its admin failed: {}", url.scheme(), e.toString());
+        }
+    }
+
+    private Set<String> subscribedGroups() {
+        Set<String> groups = new java.util.TreeSet<>();
+        for (SubscriptionRuntime s : subscriptions) if (!s.isClosed()) groups.add(s.group());
+        return groups;
     }
 
     /** Connects with the URL in {@code COURIER_URL}. */
@@ -158,16 +181,9 @@ public final class Courier implements AutoCloseable {
         long started = telemetry == Telemetry.NONE ? 0 : System.nanoTime();
         f.whenComplete((v, e) -> {
             pendingSends.remove(f);
-            if (started != 0) recordSent(batch, System.nanoTime() - started, e);
+            if (started != 0) telemetry.sentBatch(batch, System.nanoTime() - started, e);
         });
         return f;
-    }
-
-    /** One record per destination of the batch: how many of its messages, and how long the send took. */
-    private void recordSent(List<Message> batch, long nanos, Throwable error) {
-        Map<String, Integer> perDestination = new java.util.LinkedHashMap<>();
-        for (Message m : batch) perDestination.merge(m.destination().toString(), 1, Integer::sum);
-        perDestination.forEach((destination, count) -> telemetry.sent(destination, count, nanos, error));
     }
 
     /** Payload plus header names and values in UTF-8: what every transport counts against its limit. */
@@ -193,6 +209,7 @@ public final class Courier implements AutoCloseable {
         try {
             if (closed.get()) throw new CourierException("this Courier is closed: connect again to subscribe");
             s.start();
+            startBacklogPoller();
         } catch (RuntimeException e) {
             s.close(Duration.ZERO);
             subscriptions.remove(s);
@@ -208,6 +225,10 @@ public final class Courier implements AutoCloseable {
     @Override
     public void close() {
         if (!closed.compareAndSet(false, true)) return;
+        synchronized (this) {
+            backlogChecked = true;
+            if (backlog != null) backlog.close();
+        }
         List<Thread> closers = new ArrayList<>();
         for (SubscriptionRuntime s : List.copyOf(subscriptions)) closers.add(Thread.ofVirtual().start(s::close));
         for (Thread t : closers) {
@@ -221,6 +242,47 @@ public final class Courier implements AutoCloseable {
         }
         transport.close();
         log.info("courier closed transport={}", url.scheme());
+    }
+
+    /**
+     * A snapshot of this Courier's health: whether the transport is reachable (its {@link Transport#reachable()},
+     * else judged from the receives: reachable if a subscription's last receive succeeded, unreachable if every
+     * subscription's receives are failing) and, for each open subscription, running / recovering / failing, its last
+     * receive error and the time since its last successful receive; while the transport is unreachable no subscription
+     * is running (at least recovering). Cheap, never blocks on the broker, never throws.
+     */
+    public Health health() {
+        List<SubscriptionHealth> subs = new ArrayList<>();
+        for (SubscriptionRuntime s : subscriptions) if (!s.isClosed()) subs.add(s.health());
+        Health.Reachability reachable = reachability(subs);
+        if (reachable == Health.Reachability.UNREACHABLE) subs.replaceAll(Courier::cutOff);
+        return new Health(url.scheme(), reachable, subs);
+    }
+
+    /**
+     * A subscription whose receives still pass while the broker is unreachable (a client library that recovers
+     * behind a buffer, and answers empty meanwhile) receives nothing: it is recovering, not running.
+     */
+    private static SubscriptionHealth cutOff(SubscriptionHealth s) {
+        if (s.state() != SubscriptionHealth.State.RUNNING) return s;
+        return new SubscriptionHealth(s.group(), s.member(), SubscriptionHealth.State.RECOVERING,
+                s.lastError() != null ? s.lastError() : "the transport reports its connection to the broker lost", s.sinceLastReceive());
+    }
+
+    private Health.Reachability reachability(List<SubscriptionHealth> subs) {
+        java.util.Optional<Boolean> told;
+        try {
+            told = closed.get() ? java.util.Optional.of(false) : transport.reachable();
+        } catch (RuntimeException e) {
+            told = java.util.Optional.empty(); // the SPI says it never throws; a health check must not either
+        }
+        if (told.isPresent()) return told.get() ? Health.Reachability.REACHABLE : Health.Reachability.UNREACHABLE;
+        boolean anyFailing = false;
+        for (SubscriptionHealth s : subs) {
+            if (s.state() == SubscriptionHealth.State.RUNNING && s.sinceLastReceive() != null) return Health.Reachability.REACHABLE;
+            anyFailing |= s.state() != SubscriptionHealth.State.RUNNING;
+        }
+        return anyFailing ? Health.Reachability.UNREACHABLE : Health.Reachability.UNKNOWN;
     }
 
     /** Default grace for closing, exposed for tools. */

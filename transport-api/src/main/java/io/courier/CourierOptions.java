@@ -17,6 +17,9 @@ public final class CourierOptions {
     /** An {@code io.opentelemetry.api.OpenTelemetry}, untyped for the same reason. */
     private Object openTelemetry;
 
+    /** How often the backlog gauge asks the broker ({@code Transport.admin()}); only with a meter registry. */
+    private java.time.Duration backlogInterval = java.time.Duration.ofSeconds(15);
+
     private CourierOptions() { }
 
     /** No metrics. */
@@ -37,7 +40,22 @@ public final class CourierOptions {
         return this;
     }
 
+    /**
+     * How often the {@code courier.backlog} gauge of each subscribed group asks the broker (default 15 s): one
+     * {@link io.courier.spi.Admin#stats} call per group per interval, on a thread of its own. Only with a
+     * {@link #meterRegistry} and a transport that offers {@code admin()}.
+     */
+    public CourierOptions backlogInterval(java.time.Duration interval) {
+        if (interval == null || interval.isNegative() || interval.isZero()) {
+            throw new IllegalArgumentException("backlogInterval must be positive, got " + interval);
+        }
+        this.backlogInterval = interval;
+        return this;
+    }
+
     Object meterRegistry() { return meterRegistry; }
+
+    java.time.Duration backlogInterval() { return backlogInterval; }
 
     Object openTelemetry() { return openTelemetry; }
 }

@@ -121,7 +121,7 @@ public final class BenchMain {
         return median(rs.stream().mapToDouble(f).toArray());
     }
 
-    private static double median(double[] values) {
+    static double median(double[] values) {
         double[] v = values.clone();
         java.util.Arrays.sort(v);
         if (v.length == 0) return Double.NaN;

@@ -6,21 +6,29 @@ import io.courier.Message;
 import io.courier.SubscriptionOptions;
 import java.util.concurrent.CompletableFuture;
 
-/** Courier over any URL: the same durability as the transport's raw client, one consumer acking every message. */
+/**
+ * Courier over any URL: the same durability as the transport's raw client, one consumer acking every message;
+ * optionally with metrics and traces on ({@link Observability}).
+ */
 final class CourierDriver implements BenchDriver {
     private final String url;
     private final int prefetch;
+    private final Observability observability;
     private Courier courier;
     private String group;
 
-    CourierDriver(String url, int prefetch) {
+    CourierDriver(String url, int prefetch) { this(url, prefetch, null); }
+
+    /** {@code observability}: metrics and traces on; null: off. */
+    CourierDriver(String url, int prefetch, Observability observability) {
         this.url = url;
         this.prefetch = prefetch;
+        this.observability = observability;
     }
 
     @Override
     public void setUp(String destination) {
-        courier = Courier.connect(url);
+        courier = observability == null ? Courier.connect(url) : Courier.connect(url, observability.options());
         group = destination;
     }
 
@@ -37,5 +45,6 @@ final class CourierDriver implements BenchDriver {
     @Override
     public void close() {
         if (courier != null) courier.close();
+        if (observability != null) observability.close();
     }
 }

@@ -1,6 +1,7 @@
 package io.courier.cli;
 
 import io.courier.bench.BenchMain;
+import io.courier.bench.TelemetryCost;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -39,6 +40,9 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--chart", defaultValue = "benchmarks/ratios.svg", description = "SVG chart of the ratios. Default: ${DEFAULT-VALUE}.")
     Path chart;
 
+    @Option(names = "--telemetry", description = "Instead of raw vs Courier: Courier with metrics and traces on (SimpleMeterRegistry, OpenTelemetry SDK with a no-op exporter) against off, paired per run, order alternating; transports mem (default) or any above; --n default 20,000.")
+    boolean telemetry;
+
     @Option(names = {"-v", "--verbose"}, description = "INFO logging and stack traces on errors.")
     boolean verbose;
 
@@ -47,6 +51,7 @@ final class BenchCommand implements Callable<Integer> {
         if (runs < 1 || size < 16 || rate < 1 || latencySeconds < 1) {
             throw new IllegalArgumentException("--runs, --rate and --latency-seconds must be at least 1 and --size at least 16");
         }
-        return BenchMain.run(new BenchMain.Options(transports, n, size, rate, latencySeconds, runs, out, chart), cli.out);
+        BenchMain.Options options = new BenchMain.Options(transports, n, size, rate, latencySeconds, runs, out, chart);
+        return telemetry ? TelemetryCost.run(options, cli.out) : BenchMain.run(options, cli.out);
     }
 }

@@ -1,6 +1,7 @@
 package io.courier.cli;
 
 import io.courier.Courier;
+import io.courier.CourierOptions;
 import io.courier.Delivery;
 import io.courier.Message;
 import io.courier.RetryPolicy;
@@ -19,6 +20,7 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import org.HdrHistogram.ConcurrentHistogram;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.HdrHistogram.Histogram;
 
 /**
@@ -44,7 +46,11 @@ final class Demo {
     static final Duration STOP_GRACE = Duration.ofMillis(20);
 
     /** What to run. */
-    record Settings(String transport, int tasks, int workers, int concurrency, Duration timeout) {
+    record Settings(String transport, int tasks, int workers, int concurrency, Duration timeout, boolean trace) {
+        Settings(String transport, int tasks, int workers, int concurrency, Duration timeout) {
+            this(transport, tasks, workers, concurrency, timeout, false);
+        }
+
         Settings {
             if (tasks < 1) throw new IllegalArgumentException("--tasks must be at least 1, got " + tasks);
             if (workers < 1) throw new IllegalArgumentException("--workers must be at least 1, got " + workers);
@@ -64,6 +70,10 @@ final class Demo {
     private final AtomicInteger handedOver = new AtomicInteger();
     private final AtomicInteger duplicates = new AtomicInteger();
     private final Histogram latencyMicros = new ConcurrentHistogram(3);
+    /** Every connection's runtime metrics, summarised at the end ({@link DemoMetrics}). */
+    private final SimpleMeterRegistry metrics = new SimpleMeterRegistry();
+    /** With {@code --trace}: every connection traced into memory, the poison task's span tree printed at the end. */
+    private final DemoTrace trace;
 
     /** @param progress where the progress bar goes, or null for none */
     Demo(Settings settings, PrintStream progress) {
@@ -71,6 +81,7 @@ final class Demo {
         this.progress = progress;
         int p = settings.tasks() / 2 + 1;
         this.poison = Math.min(p % 10 == 0 ? p - 1 : p, settings.tasks());
+        this.trace = settings.trace() ? new DemoTrace() : null;
     }
 
     /** Runs the scenario and returns its figures; throws the transport's typed error when it cannot connect. */
@@ -97,11 +108,13 @@ final class Demo {
             return report(Duration.ofNanos(System.nanoTime() - start), stop);
         } finally {
             for (int i = connections.size() - 1; i >= 0; i--) connections.get(i).close();
+            if (trace != null) trace.close();
         }
     }
 
     private Courier connect(List<Courier> connections) {
-        Courier c = Courier.connect(settings.transport());
+        CourierOptions options = CourierOptions.defaults().meterRegistry(metrics);
+        Courier c = Courier.connect(settings.transport(), trace == null ? options : trace.on(options));
         connections.add(c);
         return c;
     }
@@ -182,6 +195,7 @@ final class Demo {
                 redeliveries.get(), deadLettered.size(), settings.tasks() - settled.size(), duplicates.get(), elapsed,
                 latencyMicros.getValueAtPercentile(50) / 1000.0, latencyMicros.getValueAtPercentile(99) / 1000.0,
                 perWorker, stop == null ? null : new DemoReport.Stop(stop.member(), stop.atFinished(), stop.inFlight(), handedOver.get()),
-                timedOut ? settings.timeout() : null);
+                timedOut ? settings.timeout() : null, DemoMetrics.of(metrics, group),
+                trace == null ? List.of() : trace.tree(group + "-" + poison));
     }
 }

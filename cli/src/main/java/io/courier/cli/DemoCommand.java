@@ -39,6 +39,9 @@ final class DemoCommand implements Callable<Integer> {
     @Option(names = "--timeout", paramLabel = "SECONDS", defaultValue = "120", description = "Give up waiting after this long; unfinished tasks count as lost. Default: ${DEFAULT-VALUE}.")
     int timeoutSeconds;
 
+    @Option(names = "--trace", description = "Trace the run with OpenTelemetry (in memory) and print the span tree of the poison task at the end.")
+    boolean trace;
+
     @Option(names = {"-v", "--verbose"}, description = "INFO logging and stack traces on errors.")
     boolean verbose;
 
@@ -58,7 +61,7 @@ final class DemoCommand implements Callable<Integer> {
     }
 
     private Demo.Settings settings(String url) {
-        return new Demo.Settings(url, tasks, workers, concurrency, Duration.ofSeconds(timeoutSeconds));
+        return new Demo.Settings(url, tasks, workers, concurrency, Duration.ofSeconds(timeoutSeconds), trace);
     }
 
     private int run(Demo.Settings settings) throws InterruptedException {

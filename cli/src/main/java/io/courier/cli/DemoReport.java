@@ -14,10 +14,13 @@ import java.util.stream.Collectors;
  * @param completedBy   completions per worker member id
  * @param stop          which worker was stopped and when, or null
  * @param timedOut      the timeout that ended the wait before every task finished, or null
+ * @param metrics       the same run as the runtime's metrics recorded it
+ * @param poisonTrace   the span tree of the poison task ({@code --trace}), or empty
  */
 record DemoReport(String transport, String destination, int sent, int workers, int completed, int retried,
                   int deadLettered, int lost, int duplicates, Duration elapsed, double p50Millis, double p99Millis,
-                  Map<String, Integer> completedBy, Stop stop, Duration timedOut) {
+                  Map<String, Integer> completedBy, Stop stop, Duration timedOut, DemoMetrics metrics,
+                  java.util.List<String> poisonTrace) {
 
     /**
      * The worker closed mid-way: its member id, tasks finished at that moment, deliveries it held, and how many
@@ -45,6 +48,11 @@ record DemoReport(String transport, String destination, int sent, int workers, i
                     + Demo.STOP_GRACE.toMillis() + " ms): " + stop.redelivered() + " redelivered to the others");
         }
         row(out, "wall time", String.format("%.2f s", elapsed.toNanos() / 1e9), "");
+        metrics.print(out);
+        if (!poisonTrace.isEmpty()) {
+            out.println("trace of the poison task (send, " + Demo.MAX_ATTEMPTS + " failed attempts, its dead letter):");
+            poisonTrace.forEach(out::println);
+        }
     }
 
     private static void row(PrintStream out, String name, String value, String note) {

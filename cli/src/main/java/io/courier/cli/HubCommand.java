@@ -2,6 +2,7 @@ package io.courier.cli;
 
 import io.courier.http.hub.CourierHub;
 import io.courier.http.hub.HubOptions;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.Callable;
@@ -10,7 +11,10 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParentCommand;
 
-/** {@code courier hub --port 8080 --data DIR [--token T] [--push GROUP=URL …] [--push-allow HOSTS]}: runs the durable HTTP hub until stopped (Ctrl-C, SIGTERM). */
+/**
+ * {@code courier hub --port 8080 --data DIR [--token T] [--push GROUP=URL …] [--push-allow HOSTS]}: runs the durable HTTP
+ * hub until stopped (Ctrl-C, SIGTERM), with its metrics as Prometheus text at {@code GET /metrics}.
+ */
 @Command(name = "hub", mixinStandardHelpOptions = true,
         description = "Run the Courier hub: a durable message hub that workers reach at http://HOST:PORT (journal in --data, fsynced before every send is answered).")
 final class HubCommand implements Callable<Integer> {
@@ -63,7 +67,7 @@ final class HubCommand implements Callable<Integer> {
         }
         CourierHub hub;
         try {
-            hub = CourierHub.start(o);
+            hub = CourierHub.start(o, new SimpleMeterRegistry()); // served as Prometheus text at /metrics
         } catch (IllegalArgumentException e) {
             cli.err.println("courier hub: " + e.getMessage());
             return 2;
@@ -73,7 +77,8 @@ final class HubCommand implements Callable<Integer> {
             hub.close();
             stopped.countDown();
         }, "courier-hub-stop"));
-        cli.out.println("courier hub listening on " + hub.url() + " (data " + data.toAbsolutePath() + (t == null ? ", no token" : ", token required") + ")");
+        cli.out.println("courier hub listening on " + hub.url() + " (data " + data.toAbsolutePath() + (t == null ? ", no token" : ", token required")
+                + "; health " + hub.url() + "/v1/health, Prometheus metrics " + hub.url() + "/metrics)");
         cli.out.flush();
         stopped.await();
         return 0;

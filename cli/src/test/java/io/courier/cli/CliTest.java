@@ -37,6 +37,20 @@ class CliTest {
         assertEquals(199, r.completed());
         assertTrue(r.retried() >= 20 + 2, "every 10th task and the poison task are retried, got " + r.retried());
         assertEquals("w3", r.stop().member(), "the last worker is stopped mid-way");
+        assertEquals(200, r.metrics().sent(), "the runtime's metrics count the same sends: " + r.metrics());
+        assertEquals(1, r.metrics().deadLetters(), r.metrics().toString());
+        assertTrue(r.metrics().consumed() >= 200 + r.metrics().redeliveries() && r.metrics().redeliveries() >= 20 + 2, r.metrics().toString());
+    }
+
+    @Test
+    void demoWithTracePrintsThePoisonTasksSpanTreeAcrossItsAttemptsAndDeadLetter() throws InterruptedException {
+        DemoReport r = new Demo(new Demo.Settings("mem://", 50, 2, 4, Duration.ofSeconds(60), true), null).run();
+        String tree = String.join("\n", r.poisonTrace());
+        assertTrue(r.poisonTrace().get(0).startsWith("  send any@demo-"), tree);
+        for (int attempt = 1; attempt <= Demo.MAX_ATTEMPTS; attempt++) {
+            assertTrue(tree.contains("    process any@demo-") && tree.contains("attempt " + attempt + ", error]"), tree);
+        }
+        assertTrue(tree.matches("(?s).*send any@demo-[0-9a-f]+\\.dlq.*process any@demo-[0-9a-f]+\\.dlq.*"), tree);
     }
 
     @Test
@@ -45,6 +59,7 @@ class CliTest {
         assertEquals(0, run.exit(), run.err());
         assertTrue(run.out().matches("(?s).*\\n  lost +0 .*"), run.out());
         assertTrue(run.out().matches("(?s).*\\n  dead-lettered +1 .*"), run.out());
+        assertTrue(run.out().contains("metrics (recorded by the runtime): sent 200, "), run.out());
         assertTrue(run.err().contains("200/200"), "progress bar on stderr: " + run.err());
     }
 

@@ -862,6 +862,26 @@ public abstract class ConformanceSuite {
 
     @Test
     @Clause("C12")
+    public void c12_healthShowsACutConnectionAndItsRecovery() throws Exception {
+        TcpProxy proxy = proxy();
+        Courier viaProxy = throughProxy(proxy);
+        subscribe(viaProxy, opts(group("c12-health")).build(), d -> { });
+        assertTrue(waitFor(() -> viaProxy.health().status() == io.courier.Health.Status.UP
+                && viaProxy.health().subscriptions().get(0).sinceLastReceive() != null, LONG), "not up before the cut: " + viaProxy.health());
+        proxy.block();
+        proxy.cut();
+        assertTrue(waitFor(() -> viaProxy.health().status() != io.courier.Health.Status.UP, Duration.ofSeconds(90)),
+                "health still up 90 s after the connection was cut: " + viaProxy.health());
+        io.courier.SubscriptionHealth cut = viaProxy.health().subscriptions().get(0);
+        assertTrue(cut.state() != io.courier.SubscriptionHealth.State.RUNNING && cut.lastError() != null,
+                "the subscription must be recovering or failing with its last error: " + viaProxy.health());
+        System.out.printf("health during a cut on %s: %s%n", fx.name(), viaProxy.health().toJson());
+        proxy.unblock();
+        assertTrue(waitFor(() -> viaProxy.health().status() == io.courier.Health.Status.UP, LONG), "not up again after the cut: " + viaProxy.health());
+    }
+
+    @Test
+    @Clause("C12")
     public void c12_sendersAndReceiversResumeAfterABrokerRestart() throws Exception {
         requireRestart();
         String g = group("c12-restart");
@@ -1334,13 +1354,50 @@ public abstract class ConformanceSuite {
         }
     }
 
+    @Test
+    @Clause("C19")
+    public void c19_metricsCountAScriptedRunExactly() throws Exception {
+        String g = group("c19-metrics");
+        MetricsCheck metrics = new MetricsCheck();
+        // a second facade on the same open transport, metered; not closed here (that would close the transport)
+        Courier metered = Courier.wrap(courier.transport(), io.courier.spi.TransportUrl.parse(fx.url()), metrics.options());
+        int n = MetricsCheck.SENT, k = MetricsCheck.FAILING_ONCE;
+        Subscription s = subscribe(metered, opts(g).retry(RetryPolicy.immediate(3)).build(), d -> {
+            int i = Integer.parseInt(d.message().id().substring(g.length() + 1));
+            if (i == n - 1) throw new NonRetryableException("C19 metrics: the poison message");
+            if (i < k && d.attempt() == 1) throw new IllegalStateException("C19 metrics: the first attempt fails");
+        });
+        assertTrue(s.awaitReady(LONG), "the subscription never became ready");
+        metered.send(batch(g, 0, n)).get(60, TimeUnit.SECONDS);
+        assertTrue(metrics.awaitRun(g, LONG), "the scripted run did not finish: " + metrics.summary(g));
+        metrics.assertExactCounts(g, Destination.any(g).toString(), Destination.any(g + ".dlq").toString());
+    }
+
+    @Test
+    @Clause("C19")
+    public void c19_theBacklogGaugeShowsWhatWaitsInTheGroup() throws Exception {
+        if (courier.transport().admin().isEmpty()) unsupported("the transport offers no admin (Transport.admin()): no backlog gauge");
+        String g = group("c19-backlog");
+        MetricsCheck metrics = new MetricsCheck();
+        Courier metered = Courier.wrap(courier.transport(), io.courier.spi.TransportUrl.parse(fx.url()),
+                metrics.options().backlogInterval(Duration.ofMillis(200)));
+        CountDownLatch release = new CountDownLatch(1);
+        Subscription s = subscribe(metered, opts(g).prefetch(1).concurrency(1).build(), d -> release.await());
+        assertTrue(s.awaitReady(LONG), "the subscription never became ready");
+        metered.send(batch(g, 0, 6)).get(60, TimeUnit.SECONDS);
+        double waiting = metrics.awaitBacklog(g, b -> b >= 5, LONG);
+        if (Double.isNaN(waiting)) unsupported("the broker cannot tell the backlog of a group (Admin.stats: unknown)");
+        assertTrue(waiting >= 5 && waiting <= 6, "courier.backlog with one message held by the handler of 6: " + waiting);
+        release.countDown();
+        assertEquals(0.0, metrics.awaitBacklog(g, b -> b == 0, LONG), "courier.backlog once every message was handled");
+    }
+
     private static boolean waitFor(java.util.function.BooleanSupplier condition) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) return false;
-            Thread.sleep(10);
-        }
-        return true;
+        return waitFor(condition, Duration.ofSeconds(10));
+    }
+
+    private static boolean waitFor(java.util.function.BooleanSupplier condition, Duration timeout) throws InterruptedException {
+        return Await.until(condition, timeout);
     }
 
     // =====================================================================================================
@@ -1382,6 +1439,9 @@ public abstract class ConformanceSuite {
         perTest.add(s);
         return s;
     }
+
+    /** A Courier of this transport whose connections go through {@code proxy}, closed after the test. */
+    private Courier throughProxy(TcpProxy proxy) { return connectTracked(fx.urlThrough(proxy.address())); }
 
     private Courier connectTracked(String url) {
         Courier c = fx.connect(url);

@@ -48,6 +48,10 @@ public final class MemTransport implements Transport {
     @Override
     public Receiver openReceiver(ReceiverSpec spec) { return new MemReceiver(engine, spec); }
 
+    /** Reachable until closed: the engine is in this process. */
+    @Override
+    public java.util.Optional<Boolean> reachable() { return java.util.Optional.of(!closed.get()); }
+
     @Override
     public void close() { closed.set(true); }
 

@@ -1,10 +1,19 @@
 package io.courier.runtime;
 
+import io.courier.Destination;
+import io.courier.Message;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.OptionalLong;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.IntSupplier;
 
 /** {@link Telemetry} through Micrometer: the only class of the runtime that touches Micrometer's types. */
@@ -17,9 +26,23 @@ final class MicrometerTelemetry implements Telemetry {
     static final String DEAD_LETTERS = "courier.dead.letters";
     static final String IN_FLIGHT = "courier.in.flight";
     static final String LEASE_EXTENSIONS = "courier.lease.extensions";
+    static final String BACKLOG = "courier.backlog";
 
     private final MeterRegistry registry;
     private final String system;
+    /** The subscriptions' unsettled counts per group, each set read by the group's one in-flight gauge. */
+    private final Map<String, Set<IntSupplier>> inFlight = new ConcurrentHashMap<>();
+    /** The last backlog told per group, -1 while unknown, each read by the group's one backlog gauge. */
+    private final Map<String, AtomicLong> backlogs = new ConcurrentHashMap<>();
+
+    /** What tells the per-message meters apart: group (null for sends), destination, failure class (null: success). */
+    private record MeterKey(String group, Destination destination, Class<?> error) { }
+
+    private record SendMeters(Counter sent, Timer duration) { }
+
+    private final Map<MeterKey, SendMeters> sendMeters = new ConcurrentHashMap<>();
+    private final Map<MeterKey, Counter> consumedMeters = new ConcurrentHashMap<>();
+    private final Map<MeterKey, Timer> processMeters = new ConcurrentHashMap<>();
 
     MicrometerTelemetry(Object registry, String system) {
         this.registry = (MeterRegistry) registry;
@@ -27,25 +50,56 @@ final class MicrometerTelemetry implements Telemetry {
     }
 
     @Override
-    public void sent(String destination, int count, long nanos, Throwable error) {
-        String errorType = errorType(error);
-        Counter.builder(SENT).tags("messaging.system", system, "messaging.destination.name", destination,
-                "messaging.operation.name", "send", "error.type", errorType).register(registry).increment(count);
-        Timer.builder(OPERATION_DURATION).tags("messaging.system", system, "messaging.destination.name", destination,
-                "messaging.operation.name", "send", "error.type", errorType).register(registry).record(nanos, TimeUnit.NANOSECONDS);
+    public void sent(Destination destination, int count, long nanos, Throwable error) {
+        SendMeters m = lookUp(sendMeters, new MeterKey(null, destination, errorClass(error)), k -> {
+            String d = destination.toString(), errorType = errorType(error);
+            return new SendMeters(Counter.builder(SENT).tags("messaging.system", system, "messaging.destination.name", d,
+                    "messaging.operation.name", "send", "error.type", errorType).register(registry),
+                    Timer.builder(OPERATION_DURATION).tags("messaging.system", system, "messaging.destination.name", d,
+                            "messaging.operation.name", "send", "error.type", errorType).register(registry));
+        });
+        m.sent().increment(count);
+        m.duration().record(nanos, TimeUnit.NANOSECONDS);
     }
 
     @Override
-    public void consumed(String group, String destination, int count) {
-        Counter.builder(CONSUMED).tags("messaging.system", system, "messaging.destination.name", destination,
-                "messaging.consumer.group.name", group, "messaging.operation.name", "receive").register(registry).increment(count);
+    public void sentBatch(List<Message> batch, long nanos, Throwable error) {
+        if (batch.size() == 1) {
+            sent(batch.get(0).destination(), 1, nanos, error);
+            return;
+        }
+        Map<Destination, Integer> perDestination = new LinkedHashMap<>();
+        for (Message m : batch) perDestination.merge(m.destination(), 1, Integer::sum);
+        perDestination.forEach((destination, count) -> sent(destination, count, nanos, error));
+    }
+
+    /** One gauge per group, registered at its first value and held strongly; NaN while the broker cannot tell. */
+    @Override
+    public void backlog(String group, OptionalLong backlog) {
+        AtomicLong value = backlogs.computeIfAbsent(group, g -> {
+            AtomicLong v = new AtomicLong();
+            Gauge.builder(BACKLOG, v, x -> x.get() < 0 ? Double.NaN : x.get()).strongReference(true)
+                    .tags("messaging.system", system, "messaging.consumer.group.name", g).register(registry);
+            return v;
+        });
+        value.set(backlog.orElse(-1));
     }
 
     @Override
-    public void processed(String group, String destination, long nanos, Throwable error) {
-        Timer.builder(PROCESS_DURATION).tags("messaging.system", system, "messaging.destination.name", destination,
-                "messaging.consumer.group.name", group, "messaging.operation.name", "process", "error.type", errorType(error))
-                .register(registry).record(nanos, TimeUnit.NANOSECONDS);
+    public String prometheusText() { return PrometheusText.of(registry); }
+
+    @Override
+    public void consumed(String group, Destination destination, int count) {
+        lookUp(consumedMeters, new MeterKey(group, destination, null), k -> Counter.builder(CONSUMED).tags("messaging.system", system,
+                "messaging.destination.name", destination.toString(), "messaging.consumer.group.name", group,
+                "messaging.operation.name", "receive").register(registry)).increment(count);
+    }
+
+    @Override
+    public void processed(String group, Destination destination, long nanos, Throwable error) {
+        lookUp(processMeters, new MeterKey(group, destination, errorClass(error)), k -> Timer.builder(PROCESS_DURATION).tags(
+                "messaging.system", system, "messaging.destination.name", destination.toString(), "messaging.consumer.group.name", group,
+                "messaging.operation.name", "process", "error.type", errorType(error)).register(registry)).record(nanos, TimeUnit.NANOSECONDS);
     }
 
     @Override
@@ -63,16 +117,40 @@ final class MicrometerTelemetry implements Telemetry {
         groupCounter(LEASE_EXTENSIONS, group, "messaging.operation.name", "extend").increment(count);
     }
 
+    /**
+     * One gauge per group, registered once and held strongly (Micrometer holds a gauge's object weakly by default: a
+     * method reference alone would be collected and read NaN), summing the counts of the group's subscriptions.
+     */
     @Override
-    public void inFlight(String group, IntSupplier unsettled) {
-        Gauge.builder(IN_FLIGHT, unsettled, IntSupplier::getAsInt)
-                .tags("messaging.system", system, "messaging.consumer.group.name", group).register(registry);
+    public Runnable inFlight(String group, IntSupplier unsettled) {
+        Set<IntSupplier> members = inFlight.computeIfAbsent(group, g -> {
+            Set<IntSupplier> set = ConcurrentHashMap.newKeySet();
+            Gauge.builder(IN_FLIGHT, set, MicrometerTelemetry::sum).strongReference(true)
+                    .tags("messaging.system", system, "messaging.consumer.group.name", g).register(registry);
+            return set;
+        });
+        members.add(unsettled);
+        return () -> members.remove(unsettled);
+    }
+
+    private static double sum(Set<IntSupplier> counts) {
+        long sum = 0;
+        for (IntSupplier c : counts) sum += c.getAsInt();
+        return sum;
     }
 
     private Counter groupCounter(String name, String group, String key, String value) {
         return Counter.builder(name).tags("messaging.system", system, "messaging.consumer.group.name", group, key, value)
                 .register(registry);
     }
+
+    /** The meter of {@code key}, built and registered at its first use only (the per-message paths look it up). */
+    private static <M> M lookUp(Map<MeterKey, M> meters, MeterKey key, java.util.function.Function<MeterKey, M> build) {
+        M m = meters.get(key);
+        return m != null ? m : meters.computeIfAbsent(key, build);
+    }
+
+    private static Class<?> errorClass(Throwable error) { return error == null ? null : error.getClass(); }
 
     /** The failure's class name; empty on success (OpenTelemetry leaves error.type unset, Micrometer wants one key set). */
     private static String errorType(Throwable error) {

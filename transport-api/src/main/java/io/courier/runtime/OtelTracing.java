@@ -1,7 +1,9 @@
 package io.courier.runtime;
 
+import io.courier.Destination;
 import io.courier.Message;
 import io.opentelemetry.api.OpenTelemetry;
+import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.trace.SpanKind;
 import io.opentelemetry.api.trace.StatusCode;
 import io.opentelemetry.api.trace.Tracer;
@@ -10,6 +12,7 @@ import io.opentelemetry.context.Scope;
 import io.opentelemetry.context.propagation.TextMapGetter;
 import io.opentelemetry.context.propagation.TextMapPropagator;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * {@link Tracing} through the OpenTelemetry API: the only class of the runtime that touches its types. A send is a
@@ -22,6 +25,18 @@ final class OtelTracing implements Tracing {
         @Override public String get(Map<String, String> carrier, String key) { return carrier == null ? null : carrier.get(key); }
     };
 
+    private static final AttributeKey<String> SYSTEM = AttributeKey.stringKey("messaging.system");
+    private static final AttributeKey<String> DESTINATION = AttributeKey.stringKey("messaging.destination.name");
+    private static final AttributeKey<String> OPERATION = AttributeKey.stringKey("messaging.operation.name");
+    private static final AttributeKey<String> MESSAGE_ID = AttributeKey.stringKey("messaging.message.id");
+    private static final AttributeKey<String> GROUP = AttributeKey.stringKey("messaging.consumer.group.name");
+    private static final AttributeKey<Long> ATTEMPT = AttributeKey.longKey("courier.attempt");
+    private static final AttributeKey<String> ERROR_TYPE = AttributeKey.stringKey("error.type");
+
+    /** A destination's name and its two span names, made once per destination instead of once per message. */
+    private record Names(String destination, String send, String process) { }
+
+    private final Map<Destination, Names> names = new ConcurrentHashMap<>();
     private final Tracer tracer;
     private final TextMapPropagator propagator;
     private final String system;
@@ -37,11 +52,11 @@ final class OtelTracing implements Tracing {
     public Send startSend(Message m) {
         Context parent = Context.current();
         if (!io.opentelemetry.api.trace.Span.fromContext(parent).getSpanContext().isValid()) parent = extract(m);
-        String destination = m.destination().toString();
-        io.opentelemetry.api.trace.Span span = tracer.spanBuilder("send " + destination).setSpanKind(SpanKind.PRODUCER)
-                .setParent(parent).setAttribute("messaging.system", system)
-                .setAttribute("messaging.destination.name", destination).setAttribute("messaging.operation.name", "send")
-                .setAttribute("messaging.message.id", m.id()).startSpan();
+        Names n = names(m.destination());
+        io.opentelemetry.api.trace.Span span = tracer.spanBuilder(n.send()).setSpanKind(SpanKind.PRODUCER)
+                .setParent(parent).setAttribute(SYSTEM, system)
+                .setAttribute(DESTINATION, n.destination()).setAttribute(OPERATION, "send")
+                .setAttribute(MESSAGE_ID, m.id()).startSpan();
         Message.Builder b = m.toBuilder();
         propagator.inject(parent.with(span), b, Message.Builder::header);
         return new Send(b.build(), error -> end(span, error));
@@ -49,12 +64,12 @@ final class OtelTracing implements Tracing {
 
     @Override
     public Span startProcess(String group, Message m, int attempt) {
-        String destination = m.destination().toString();
-        io.opentelemetry.api.trace.Span span = tracer.spanBuilder("process " + destination).setSpanKind(SpanKind.CONSUMER)
-                .setParent(extract(m)).setAttribute("messaging.system", system)
-                .setAttribute("messaging.destination.name", destination).setAttribute("messaging.consumer.group.name", group)
-                .setAttribute("messaging.operation.name", "process").setAttribute("messaging.message.id", m.id())
-                .setAttribute("courier.attempt", attempt).startSpan();
+        Names n = names(m.destination());
+        io.opentelemetry.api.trace.Span span = tracer.spanBuilder(n.process()).setSpanKind(SpanKind.CONSUMER)
+                .setParent(extract(m)).setAttribute(SYSTEM, system)
+                .setAttribute(DESTINATION, n.destination()).setAttribute(GROUP, group)
+                .setAttribute(OPERATION, "process").setAttribute(MESSAGE_ID, m.id())
+                .setAttribute(ATTEMPT, (long) attempt).startSpan();
         Scope scope = span.makeCurrent();
         return error -> {
             scope.close();
@@ -62,12 +77,19 @@ final class OtelTracing implements Tracing {
         };
     }
 
+    private Names names(Destination d) {
+        Names n = names.get(d);
+        if (n != null) return n;
+        String name = d.toString();
+        return names.computeIfAbsent(d, k -> new Names(name, "send " + name, "process " + name));
+    }
+
     private Context extract(Message m) { return propagator.extract(Context.root(), m.headers(), HEADERS); }
 
     private static void end(io.opentelemetry.api.trace.Span span, Throwable error) {
         if (error != null) {
             span.setStatus(StatusCode.ERROR);
-            span.setAttribute("error.type", error.getClass().getName());
+            span.setAttribute(ERROR_TYPE, error.getClass().getName());
         }
         span.end();
     }

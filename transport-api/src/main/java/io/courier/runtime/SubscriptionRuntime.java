@@ -3,6 +3,7 @@ package io.courier.runtime;
 import io.courier.Handler;
 import io.courier.Message;
 import io.courier.Subscription;
+import io.courier.SubscriptionHealth;
 import io.courier.SubscriptionOptions;
 import io.courier.runtime.SettlementPolicy.DeadLetter;
 import io.courier.spi.Received;
@@ -41,6 +42,7 @@ public final class SubscriptionRuntime implements Subscription {
     private final Consumer<SubscriptionRuntime> onClosed;
     private final String where;
     private final Telemetry telemetry;
+    private final ReceiveHealth receiveHealth = new ReceiveHealth();
     private final Object lock = new Object();
     private final Set<RuntimeDelivery> running = ConcurrentHashMap.newKeySet();
     /** Deliveries a worker may start (their key is free), in fetch order; {@link #STOP} ends a worker. */
@@ -56,6 +58,7 @@ public final class SubscriptionRuntime implements Subscription {
     private FetchLoop fetchLoop;
     private Thread fetcher;
     private Thread leaseThread;
+    private Runnable stopCountingInFlight = () -> { };
 
     public SubscriptionRuntime(SubscriptionHost host, SubscriptionOptions options, Handler handler, Consumer<SubscriptionRuntime> onClosed) {
         this.host = host;
@@ -70,11 +73,11 @@ public final class SubscriptionRuntime implements Subscription {
     public void start() {
         receiver = host.openReceiver(new ReceiverSpec(options.group(), options.member(), options.prefetch(), options.ackDeadline()));
         settler = new Settler(host, options, receiver, this::wake, where);
-        telemetry.inFlight(options.group(), settler::unsettledCount);
+        stopCountingInFlight = telemetry.inFlight(options.group(), settler::unsettledCount);
         for (int i = 0; i < options.concurrency(); i++) {
             workers.add(Thread.ofVirtual().name("courier-handler-" + options.group() + "-" + i).start(this::workLoop));
         }
-        fetchLoop = new FetchLoop(receiver, this::awaitRoom, options.pollWait(), this::accept, where);
+        fetchLoop = new FetchLoop(receiver, this::awaitRoom, options.pollWait(), this::accept, where, receiveHealth);
         fetcher = Thread.ofVirtual().name("courier-fetch-" + options.group()).start(fetchLoop);
         leaseThread = Thread.ofVirtual().name("courier-leases-" + options.group()).start(this::leaseLoop);
         log.info("subscribed {} concurrency={} prefetch={} maxAttempts={}", where, options.concurrency(),
@@ -101,7 +104,7 @@ public final class SubscriptionRuntime implements Subscription {
 
     private void accept(Received r) {
         RuntimeDelivery d = settler.track(r);
-        telemetry.consumed(options.group(), r.message().destination().toString(), 1);
+        telemetry.consumed(options.group(), r.message().destination(), 1);
         if (r.attempt() > 1) telemetry.redelivered(options.group(), r.attempt());
         DeadLetter past = SettlementPolicy.onArrival(r.attempt(), options.retry());
         if (past != null) {
@@ -149,7 +152,7 @@ public final class SubscriptionRuntime implements Subscription {
                 } finally {
                     span.end(failure);
                 }
-                telemetry.processed(options.group(), d.message().destination().toString(), System.nanoTime() - d.startedNanos, failure);
+                telemetry.processed(options.group(), d.message().destination(), System.nanoTime() - d.startedNanos, failure);
                 // still on the handler's thread: its ack is queued for the burst, not flushed at once
                 if (!d.isSettled()) {
                     settler.apply(d, SettlementPolicy.afterHandler(d.attempt(), failure, options.retry(), ThreadLocalRandom.current()));
@@ -210,6 +213,12 @@ public final class SubscriptionRuntime implements Subscription {
     @Override
     public boolean isClosed() { return closed.get(); }
 
+    /** The subscription's group. */
+    public String group() { return options.group(); }
+
+    /** How this subscription receives: running, recovering or failing, its last error, its last successful receive. */
+    public SubscriptionHealth health() { return receiveHealth.snapshot(options.group(), options.member()); }
+
     @Override
     public void close() { close(options.closeGrace()); }
 
@@ -235,6 +244,7 @@ public final class SubscriptionRuntime implements Subscription {
         settler.release(unfinished);
         Threads.join(leaseThread, 2_000);
         settler.closeReceiver();
+        stopCountingInFlight.run();
         onClosed.accept(this);
         log.info("subscription closed {}", where);
     }

@@ -1,5 +1,6 @@
 package io.courier.runtime;
 
+import io.courier.Destination;
 import java.util.function.IntSupplier;
 
 /**
@@ -17,14 +18,29 @@ public interface Telemetry {
         return new MicrometerTelemetry(meterRegistry, system);
     }
 
-    /** A send of {@code count} messages to {@code destination} finished after {@code nanos}; {@code error} null on success. */
-    default void sent(String destination, int count, long nanos, Throwable error) { }
+    /**
+     * A send of {@code batch} finished after {@code nanos}, {@code error} null on success: one {@link #sent} per
+     * destination of the batch. Does nothing when metrics are off (no per-message work).
+     */
+    default void sentBatch(java.util.List<io.courier.Message> batch, long nanos, Throwable error) { }
 
-    /** {@code count} deliveries were received for {@code group}. */
-    default void consumed(String group, String destination, int count) { }
+    /** The backlog of {@code group} as its broker tells it ({@link io.courier.spi.GroupStats#backlog()}); empty: unknown. */
+    default void backlog(String group, java.util.OptionalLong backlog) { }
+
+    /** Every metric recorded so far in the Prometheus text format; empty when metrics are off. */
+    default String prometheusText() { return ""; }
+
+    /** A send of {@code count} messages to {@code destination} finished after {@code nanos}; {@code error} null on success. */
+    default void sent(Destination destination, int count, long nanos, Throwable error) { }
+
+    /**
+     * {@code count} deliveries to {@code destination} were received for {@code group}. The destination is passed as
+     * is: only a recording implementation turns it into a name (no per-message string when metrics are off).
+     */
+    default void consumed(String group, Destination destination, int count) { }
 
     /** A handler of {@code group} ran for {@code nanos}; {@code error} null when it returned normally. */
-    default void processed(String group, String destination, long nanos, Throwable error) { }
+    default void processed(String group, Destination destination, long nanos, Throwable error) { }
 
     /** A delivery arrived again, as attempt {@code attempt} (2 or more). */
     default void redelivered(String group, int attempt) { }
@@ -35,6 +51,9 @@ public interface Telemetry {
     /** The leases of {@code count} deliveries of {@code group} were extended. */
     default void leasesExtended(String group, int count) { }
 
-    /** Registers the in-flight gauge of one subscription. */
-    default void inFlight(String group, IntSupplier unsettled) { }
+    /**
+     * Adds one subscription's unsettled deliveries to the in-flight gauge of {@code group}, which shows the sum over
+     * the group's subscriptions of this Courier; the returned action removes them again (at the subscription's close).
+     */
+    default Runnable inFlight(String group, IntSupplier unsettled) { return () -> { }; }
 }

@@ -48,6 +48,20 @@ public interface Transport extends AutoCloseable {
      */
     default java.util.Optional<Admin> admin() { return java.util.Optional.empty(); }
 
+    /**
+     * Whether the transport is connected to its broker right now, for {@link io.courier.Courier#health()}. Optional:
+     * empty by default, and the runtime then judges from its subscriptions' receives. An implementation must
+     * guarantee:
+     * <ul>
+     *   <li>it answers from state the client library already keeps (a connection's status), with no broker round
+     *       trip and no blocking: health endpoints call it often;</li>
+     *   <li>true only while every connection the transport sends or receives through is established; false while one
+     *       is lost or recovering, and after {@link #close()};</li>
+     *   <li>it never throws.</li>
+     * </ul>
+     */
+    default java.util.Optional<Boolean> reachable() { return java.util.Optional.empty(); }
+
     /** Releases every resource. Idempotent; open receivers are closed (their leases released). */
     @Override
     void close();

@@ -53,6 +53,30 @@ class MetricsOnMemTest {
         }
     }
 
+    @Test
+    void theInFlightGaugeOfAGroupSumsItsSubscriptionsAndOutlivesAGc() throws Exception {
+        String g = "inflight-" + System.nanoTime();
+        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        try (Courier c = Courier.connect("mem://inflight", CourierOptions.defaults().meterRegistry(registry))) {
+            SubscriptionOptions o = SubscriptionOptions.group(g).prefetch(2).concurrency(2).pollWait(Duration.ofMillis(20)).build();
+            var first = c.subscribe(o, d -> release.await());
+            var second = c.subscribe(o.toBuilder().member("m2").build(), d -> release.await());
+            List<Message> batch = new ArrayList<>();
+            for (int i = 0; i < 4; i++) batch.add(Message.to(Destination.any(g)).id(Integer.toString(i)).payload("p").build());
+            c.send(batch).join();
+            assertTrue(Await.until(() -> first.inFlight() == 2 && second.inFlight() == 2, Duration.ofSeconds(10)),
+                    first.inFlight() + " + " + second.inFlight());
+            System.gc();
+            assertEquals(4, gauge(g), "one gauge per group, summing both subscriptions, not collected by a GC");
+            release.countDown();
+            assertTrue(Await.until(() -> gauge(g) == 0, Duration.ofSeconds(10)), "settled: " + gauge(g));
+            first.close();
+            second.close();
+            System.gc();
+            assertEquals(0, gauge(g), "closed subscriptions count nothing");
+        }
+    }
+
     private double count(String name) {
         return registry.find(name).counters().stream().mapToDouble(c -> c.count()).sum();
     }

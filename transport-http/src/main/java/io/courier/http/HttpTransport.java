@@ -179,6 +179,10 @@ final class HttpTransport implements Transport {
         return r;
     }
 
+    /** Whether the hub answered this transport's last request (a send, receive, settle or health call). */
+    @Override
+    public java.util.Optional<Boolean> reachable() { return java.util.Optional.of(!closed.get() && client.reached()); }
+
     @Override
     public void close() {
         if (!closed.compareAndSet(false, true)) return;

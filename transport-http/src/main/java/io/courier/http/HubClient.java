@@ -23,6 +23,8 @@ final class HubClient implements AutoCloseable {
 
     private final HttpSettings settings;
     private final HttpClient http;
+    /** Whether the last request got an answer below 500 (for {@link HttpTransport#reachable()}). */
+    private volatile boolean reached = true;
 
     HubClient(HttpSettings settings) {
         this.settings = settings;
@@ -34,6 +36,9 @@ final class HubClient implements AutoCloseable {
     }
 
     HttpSettings settings() { return settings; }
+
+    /** Whether the hub answered the last request (any status below 500); true before the first. */
+    boolean reached() { return reached; }
 
     /** A retryable failure: the hub did not answer, or answered 5xx. */
     static final class Unreachable extends IOException {
@@ -64,10 +69,12 @@ final class HubClient implements AutoCloseable {
         try {
             r = http.send(b.build(), HttpResponse.BodyHandlers.ofByteArray());
         } catch (IOException e) {
+            reached = false;
             throw new Unreachable("hub at " + settings.hostPort + " did not answer " + path + ": " + e, e);
         }
         JsonNode answer = parse(r.body());
         int status = r.statusCode();
+        reached = status < 500;
         if (status == 200) {
             if (answer == null) throw new Unreachable("hub at " + settings.hostPort + " answered " + path + " with a body that is not JSON", null);
             return answer;

@@ -54,6 +54,12 @@ final class KafkaReceiver implements Receiver {
                 spec.group(), spec.member(), names, spec.prefetch(), spec.ackDeadline());
     }
 
+    /** Whether every consumer of this receiver holds a connection to the cluster. */
+    boolean connected() {
+        for (QueuePoller p : pollers) if (!p.connected()) return false;
+        return true;
+    }
+
     // ------------------------------------------------------------------ called by pollers
 
     /** A due record for the inbox. */

@@ -262,6 +262,19 @@ final class KafkaTransport implements Transport {
         return r;
     }
 
+    /**
+     * Whether every open receiver's consumers hold a connection to the cluster (the client's {@code connection-count}
+     * metric; a consumer hides an outage behind empty polls); unknown while no receiver is open (the producer's idle
+     * connections close by design).
+     */
+    @Override
+    public java.util.Optional<Boolean> reachable() {
+        if (closed.get()) return java.util.Optional.of(false);
+        if (receivers.isEmpty()) return java.util.Optional.empty();
+        for (KafkaReceiver r : receivers) if (!r.connected()) return java.util.Optional.of(false);
+        return java.util.Optional.of(true);
+    }
+
     @Override
     public void close() {
         if (!closed.compareAndSet(false, true)) return;

@@ -68,6 +68,8 @@ final class QueuePoller implements ConsumerRebalanceListener {
     private long receiveCallsAtLeave;
     private volatile boolean closing;
     private volatile boolean pausedFull;
+    /** The consumer's live connection count: a Kafka metric, safe to read from any thread; null if the client has none. */
+    private final org.apache.kafka.common.Metric connections;
     private long lastCommit;
 
     QueuePoller(KafkaReceiver receiver, KafkaTransport transport, Topics.Queue queue, Destination fallback, int prefetch,
@@ -79,6 +81,7 @@ final class QueuePoller implements ConsumerRebalanceListener {
         this.name = queue.consumerGroup();
         String instance = queue.consumerGroup() + "-" + Long.toHexString(System.nanoTime() & 0xffffff);
         this.consumer = new KafkaConsumer<>(transport.settings.consumer(queue.consumerGroup(), prefetch, instance));
+        this.connections = connectionCount(consumer); // read once here, before the poll thread owns the consumer
         this.topics = queue.hasRetryTopic() ? List.of(queue.topic(), queue.retryTopic()) : List.of(queue.topic());
         this.leavesWhenStalled = leavesWhenStalled;
         this.stallTimeoutMs = Math.min(receiver.ackDeadlineMillis(), transport.settings.stallTimeout.toMillis());
@@ -88,6 +91,18 @@ final class QueuePoller implements ConsumerRebalanceListener {
     }
 
     void start() { thread.start(); }
+
+    private static org.apache.kafka.common.Metric connectionCount(KafkaConsumer<?, ?> c) {
+        for (var e : c.metrics().entrySet()) {
+            if (e.getKey().name().equals("connection-count") && e.getKey().group().equals("consumer-metrics")) return e.getValue();
+        }
+        return null;
+    }
+
+    /** Whether the consumer holds a connection to the cluster now (the client library reconnects by itself); true if it cannot tell. */
+    boolean connected() {
+        return connections == null || !(connections.metricValue() instanceof Number n) || n.doubleValue() > 0;
+    }
 
     /** Waits until the consumer has been assigned its partitions (it really consumes); false past the timeout. */
     boolean awaitAssigned(Duration timeout) throws InterruptedException {

@@ -228,6 +228,10 @@ final class NatsTransport implements Transport {
 
     // ------------------------------------------------------------------------------------------------ close (C13)
 
+    /** Whether jnats reports the connection {@code CONNECTED}; false while it reconnects. */
+    @Override
+    public java.util.Optional<Boolean> reachable() { return java.util.Optional.of(!closed.get() && nc.getStatus() == Connection.Status.CONNECTED); }
+
     /** Closes the receivers (releasing their deliveries), waits for sends still awaiting their PubAck, then the connection. */
     @Override
     public void close() {

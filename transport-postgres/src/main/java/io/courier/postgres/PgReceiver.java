@@ -71,6 +71,7 @@ final class PgReceiver implements Receiver {
             try {
                 List<PgDelivery> got = claim(max);
                 unreachableSince = 0;
+                transport.reached(true, null); // a receive-only process learns of the recovery too
                 if (!got.isEmpty()) return got;
             } catch (SQLException e) {
                 if (!Errors.isConnectionLoss(e)) throw Errors.of(e, transport.settings, "receiving from " + spec.group());

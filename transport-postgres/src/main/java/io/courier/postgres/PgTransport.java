@@ -261,6 +261,10 @@ final class PgTransport implements Transport {
         try { c.close(); } catch (SQLException ignored) { /* gone anyway */ }
     }
 
+    /** Whether the last statement (a send, claim or settlement) reached the database. */
+    @Override
+    public java.util.Optional<Boolean> reachable() { return java.util.Optional.of(!closed.get() && reachable.get()); }
+
     @Override
     public void close() {
         if (!closed.compareAndSet(false, true)) return;

@@ -175,6 +175,10 @@ final class RabbitTransport implements Transport {
 
     void forget(RabbitReceiver r) { receivers.remove(r); }
 
+    /** Whether both connections (publish and consume) are open; false while the client recovers one. */
+    @Override
+    public java.util.Optional<Boolean> reachable() { return java.util.Optional.of(!closed.get() && publishConnection.isOpen() && consumeConnection.isOpen()); }
+
     @Override
     public void close() {
         if (!closed.compareAndSet(false, true)) return;

@@ -141,6 +141,10 @@ final class SqsTransport implements Transport {
         }
     }
 
+    /** Whether the last call to SQS (a send, receive or settlement) reached it. */
+    @Override
+    public java.util.Optional<Boolean> reachable() { return java.util.Optional.of(!closed.get() && reachable.get()); }
+
     @Override
     public void close() {
         if (!closed.compareAndSet(false, true)) return;

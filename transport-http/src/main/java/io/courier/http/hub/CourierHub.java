@@ -17,6 +17,7 @@ import org.eclipse.jetty.server.NetworkConnectionLimit;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
+import io.courier.runtime.Telemetry;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -36,10 +37,11 @@ public final class CourierHub implements AutoCloseable {
     private final ScheduledExecutorService reaper;
     private final PushDispatcher push;
 
-    private CourierHub(HubOptions options) throws IOException {
+    private CourierHub(HubOptions options, Object meterRegistry) throws IOException {
         this.options = options;
         this.executor = Executors.newVirtualThreadPerTaskExecutor();
         this.queues = new DurableQueues(options.dataDir(), options.segmentBytes(), options.sessionTimeout().toMillis(), executor);
+        HubMetrics metrics = meterRegistry == null ? null : new HubMetrics(queues, Telemetry.micrometer(meterRegistry, "http"));
         PushDispatcher pushes = null;
         Server started = null;
         try {
@@ -48,7 +50,7 @@ public final class CourierHub implements AutoCloseable {
             long deadline = System.currentTimeMillis() + 10_000;
             while (started == null) {
                 Server s = server(options, executor);
-                s.setHandler(new HubApi(queues, options, pushes));
+                s.setHandler(new HubApi(queues, options, pushes, metrics));
                 try {
                     s.start();
                     started = s;
@@ -99,9 +101,16 @@ public final class CourierHub implements AutoCloseable {
     }
 
     /** Opens the journal (recovering every unacked message), then listens. */
-    public static CourierHub start(HubOptions options) {
+    public static CourierHub start(HubOptions options) { return start(options, null); }
+
+    /**
+     * Like {@link #start(HubOptions)}, recording metrics into {@code meterRegistry} (an
+     * {@code io.micrometer.core.instrument.MeterRegistry}, untyped so that the hub loads without Micrometer) and
+     * serving them as Prometheus text at {@code GET /metrics}; null: no metrics.
+     */
+    public static CourierHub start(HubOptions options, Object meterRegistry) {
         try {
-            return new CourierHub(options);
+            return new CourierHub(options, meterRegistry);
         } catch (IOException e) {
             throw new UncheckedIOException("the hub could not start on " + options.host() + ":" + options.port() + " with data in "
                     + options.dataDir() + ": " + e.getMessage(), e);

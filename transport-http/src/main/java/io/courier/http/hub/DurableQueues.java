@@ -3,6 +3,7 @@ package io.courier.http.hub;
 import io.courier.Message;
 import io.courier.mem.MemEngine;
 import io.courier.runtime.SettlementPolicy;
+import io.courier.runtime.Telemetry;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -68,6 +69,11 @@ final class DurableQueues implements AutoCloseable {
 
     void settleListener(SettleListener l) { this.settleListener = l; }
 
+    /** Where the hub records what it accepts, delivers and dead-letters; {@link Telemetry#NONE} unless metrics are on. */
+    private volatile Telemetry telemetry = Telemetry.NONE;
+
+    void telemetry(Telemetry t) { this.telemetry = t; }
+
     private void settled(MemEngine.Delivered d) {
         SettleListener l = settleListener;
         if (l != null) l.settled(d.seq());
@@ -97,6 +103,9 @@ final class DurableQueues implements AutoCloseable {
 
     Sessions sessions() { return sessions; }
 
+    /** False once closed: the journal no longer accepts messages. */
+    boolean isOpen() { return !closed; }
+
     /** The push subscriptions found in the journal at start (PUSH records). */
     List<JournalRecord> recoveredPush() { return recoveredPush; }
 
@@ -122,6 +131,7 @@ final class DurableQueues implements AutoCloseable {
      * under the same group and id is not stored twice), exceptionally if the journal fails.
      */
     CompletableFuture<Void> send(List<Message> batch) {
+        long started = System.nanoTime();
         List<JournalRecord> records = new ArrayList<>(batch.size());
         List<Accepted> fresh = new ArrayList<>(batch.size());
         List<CompletableFuture<Void>> waits = new ArrayList<>();
@@ -140,6 +150,9 @@ final class DurableQueues implements AutoCloseable {
         if (!records.isEmpty()) {
             CompletableFuture<Void> written = journal.append(records);
             written.whenComplete((v, e) -> {
+                List<Message> ms = new ArrayList<>(fresh.size());
+                for (Accepted a : fresh) ms.add(a.message);
+                recordSent(ms, System.nanoTime() - started, e);
                 if (e != null) {
                     for (Accepted a : fresh) {
                         live.remove(key(a.message), a);
@@ -147,8 +160,6 @@ final class DurableQueues implements AutoCloseable {
                     }
                     return;
                 }
-                List<Message> ms = new ArrayList<>(fresh.size());
-                for (Accepted a : fresh) ms.add(a.message);
                 engine.send(ms);
                 for (Accepted a : fresh) a.durable.complete(null);
                 Set<String> groups = new HashSet<>();
@@ -158,6 +169,26 @@ final class DurableQueues implements AutoCloseable {
             for (Accepted a : fresh) waits.add(a.durable);
         }
         return CompletableFuture.allOf(waits.toArray(CompletableFuture[]::new));
+    }
+
+    /**
+     * Counts accepted messages, and among them the dead letters, whoever made them (a worker's runtime sends its own,
+     * the hub's settle and push paths theirs): by their reason and original destination headers (C7).
+     */
+    private void recordSent(List<Message> ms, long nanos, Throwable error) {
+        Telemetry t = telemetry;
+        if (t == Telemetry.NONE) return;
+        t.sentBatch(ms, nanos, error);
+        if (error != null) return;
+        for (Message m : ms) {
+            String reason = m.headers().get(Message.DEAD_LETTER_REASON), from = m.headers().get(Message.ORIGINAL_DESTINATION);
+            if (reason == null || from == null) continue;
+            try {
+                t.deadLettered(io.courier.Destination.parse(from).group(), SettlementPolicy.reasonKind(reason));
+            } catch (IllegalArgumentException ignored) {
+                // a header a plain client wrote: not a dead letter the hub can attribute
+            }
+        }
     }
 
     // ------------------------------------------------------------------ receive
@@ -312,6 +343,8 @@ final class DurableQueues implements AutoCloseable {
                 attempts.add(JournalRecord.attempts(a.seq, d.attempt()));
             }
             out.add(new Lease(incarnation + ":" + d.seq() + ":" + d.token() + ":" + d.group(), d.message(), d.attempt()));
+            telemetry.consumed(d.group(), d.message().destination(), 1);
+            if (d.attempt() > 1) telemetry.redelivered(d.group(), d.attempt());
         }
         journal.append(attempts); // not awaited: a lost count only makes a later attempt number lower after a crash
         wake(got.get(0).group()); // the group has new leases, so a new next event; waiters may want what is left

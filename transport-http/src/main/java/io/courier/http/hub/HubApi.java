@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.courier.Destination;
+import io.courier.Health;
 import io.courier.InvalidMessageException;
 import io.courier.Message;
 import io.courier.mem.MemEngine;
@@ -47,8 +48,13 @@ final class HubApi extends Handler.Abstract {
     private final HubOptions options;
     private final byte[] expectedAuth;
     private final PushDispatcher push;
+    /** Null when the hub runs without metrics ({@code /metrics} then answers 404). */
+    private final HubMetrics metrics;
 
-    HubApi(DurableQueues queues, HubOptions options, PushDispatcher push) {
+    HubApi(DurableQueues queues, HubOptions options, PushDispatcher push) { this(queues, options, push, null); }
+
+    HubApi(DurableQueues queues, HubOptions options, PushDispatcher push, HubMetrics metrics) {
+        this.metrics = metrics;
         this.queues = queues;
         this.push = push;
         this.options = options;
@@ -118,6 +124,11 @@ final class HubApi extends Handler.Abstract {
                 requireMethod(method, "POST");
                 yield push.register(body(req));
             }
+            case "/metrics" -> {
+                requireMethod(method, "GET");
+                if (metrics == null) throw new ApiError(404, "not_found", "this hub runs without metrics: start it with ./courier hub (metrics on)");
+                yield new PrometheusAnswer(metrics.scrape());
+            }
             case "/v1/health" -> { requireMethod(method, "GET"); yield health(); }
             case "/v1/stats" -> { requireMethod(method, "GET"); yield stats(); }
             case "/v1/send" -> { requireMethod(method, "POST"); yield send(body(req)); }
@@ -169,9 +180,14 @@ final class HubApi extends Handler.Abstract {
 
     // ------------------------------------------------------------------ endpoints
 
-    private ObjectNode health() {
-        ObjectNode o = JSON.createObjectNode();
-        o.put("status", "ok");
+    /**
+     * {@link Health#toJson()} of the hub (the same shape as {@code Courier.health()}: reachable while the journal is
+     * open, one running subscription per live poller), plus the limits a client needs.
+     */
+    private ObjectNode health() throws IOException {
+        Health h = new Health("http", queues.isOpen() ? Health.Reachability.REACHABLE : Health.Reachability.UNREACHABLE,
+                queues.sessions().health());
+        ObjectNode o = (ObjectNode) JSON.readTree(h.toJson());
         o.put("maxPayloadBytes", options.maxPayloadBytes());
         o.put("maxBodyBytes", options.maxBodyBytes());
         o.put("sessionTimeoutMs", options.sessionTimeout().toMillis());
@@ -403,7 +419,18 @@ final class HubApi extends Handler.Abstract {
         }
     }
 
+    /** A {@code /metrics} answer: Prometheus text, not JSON. */
+    private record PrometheusAnswer(String text) { }
+
     private static void respond(Response resp, Callback callback, Object answer) {
+        if (answer instanceof PrometheusAnswer p) {
+            byte[] text = p.text().getBytes(StandardCharsets.UTF_8);
+            resp.setStatus(200);
+            resp.getHeaders().put(HttpHeader.CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8");
+            resp.getHeaders().put(HttpHeader.CONTENT_LENGTH, text.length);
+            resp.write(true, ByteBuffer.wrap(text), callback);
+            return;
+        }
         int status = 200;
         JsonNode json;
         if (answer instanceof ApiError e) {

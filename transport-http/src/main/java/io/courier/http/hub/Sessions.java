@@ -1,5 +1,6 @@
 package io.courier.http.hub;
 
+import io.courier.SubscriptionHealth;
 import io.courier.mem.MemEngine;
 import java.util.List;
 import java.util.Objects;
@@ -113,4 +114,18 @@ final class Sessions {
 
     /** Live sessions. */
     int size() { return byId.size(); }
+
+    /**
+     * One entry per live session, for {@code GET /v1/health}: a poller the hub still holds is running; the time since
+     * its last request stands for the time since its last receive.
+     */
+    List<SubscriptionHealth> health() {
+        long now = System.currentTimeMillis();
+        List<SubscriptionHealth> out = new java.util.ArrayList<>(byId.size());
+        for (Session s : byId.values()) {
+            out.add(new SubscriptionHealth(s.group, s.member, SubscriptionHealth.State.RUNNING, null,
+                    java.time.Duration.ofMillis(Math.max(0, now - s.lastSeen))));
+        }
+        return out;
+    }
 }

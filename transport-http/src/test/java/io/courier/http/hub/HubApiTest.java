@@ -139,7 +139,8 @@ class HubApiTest {
     void healthAndStatsReportLimitsDepthsAndDeadLetters() throws Exception {
         String g = group();
         Answer health = call("GET", "/v1/health", null, TOKEN);
-        assertEquals("ok", health.body.get("status").asText());
+        assertEquals("up", health.body.get("status").asText());
+        assertEquals("reachable", health.body.get("reachable").asText());
         assertEquals(1_000, health.body.get("maxPayloadBytes").asLong());
         assertEquals(200, post("/v1/send", "{\"messages\":[{\"destination\":\"any@" + g + "\",\"id\":\"a\"},{\"destination\":\"any@" + g + "\",\"id\":\"b\"}]}").status);
         Answer got = post("/v1/receive", "{\"session\":\"" + UUID.randomUUID() + "\",\"group\":\"" + g + "\",\"max\":1,\"waitMs\":1000}");
