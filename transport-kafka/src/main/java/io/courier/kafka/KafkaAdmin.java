@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
@@ -58,33 +59,30 @@ final class KafkaAdmin implements io.courier.spi.Admin {
 
     @Override
     public GroupStats stats(String group, String deadLetterGroup) {
-        try {
-            return new GroupStats(group, known(lag(group)), unknown(), unknown(), known(lag(deadLetterGroup)), known(members(group)));
-        } catch (ExecutionException | java.util.concurrent.TimeoutException | RuntimeException e) {
-            throw Errors.general(e, settings, "reading the counts of group " + group);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new CourierException("interrupted while reading the counts of group " + group, e);
-        }
+        return call("reading the counts of group " + group, () ->
+                new GroupStats(group, known(lag(group)), unknown(), unknown(), known(lag(deadLetterGroup)), known(members(group))));
     }
 
     @Override
     public boolean deleteGroup(String group) {
+        return call("deleting group " + group, () -> delete(group) | delete(group + ".dlq"));
+    }
+
+    /** Runs {@code work}, its failures mapped onto Courier's typed errors. */
+    private <T> T call(String what, Callable<T> work) {
         try {
-            boolean main = delete(group);
-            boolean dead = delete(group + ".dlq");
-            return main || dead;
-        } catch (ExecutionException e) {
-            if (e.getCause() instanceof GroupNotEmptyException) {
-                throw new CourierException("Kafka refused to delete a consumer group of " + group
-                        + ": it still has live consumers; stop them, then delete the group again", e.getCause());
-            }
-            throw Errors.general(e, settings, "deleting group " + group);
-        } catch (java.util.concurrent.TimeoutException | RuntimeException e) {
-            throw Errors.general(e, settings, "deleting group " + group);
+            return work.call();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new CourierException("interrupted while deleting group " + group, e);
+            throw new CourierException("interrupted while " + what, e);
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof GroupNotEmptyException) {
+                throw new CourierException(what + " failed: Kafka refused to delete a consumer group that still has live consumers;"
+                        + " stop them, then delete the group again", e.getCause());
+            }
+            throw Errors.general(e, settings, what);
+        } catch (Exception e) {
+            throw Errors.general(e, settings, what);
         }
     }
 
