@@ -44,7 +44,7 @@ final class Journal implements AutoCloseable {
     /** Counters for stats and the group-commit measurement. */
     record Stats(long records, long forces, long bytesWritten, int segments, long diskBytes, int live) {}
 
-    private record Pending(JournalRecord record, byte[] bytes, CompletableFuture<Void> done) {}
+    private record Pending(JournalRecord record, byte[] bytes, CompletableFuture<Void> done, boolean force) {}
 
     private static final class Segment {
         final long id;
@@ -116,7 +116,10 @@ final class Journal implements AutoCloseable {
      * Queues records; the future completes once they are written (and forced, when one is a send), or
      * exceptionally with the I/O error. Encoding happens on the caller's thread.
      */
-    CompletableFuture<Void> append(List<JournalRecord> batch) {
+    CompletableFuture<Void> append(List<JournalRecord> batch) { return append(batch, false); }
+
+    /** Like {@link #append(List)}, forced to disk before the future completes when {@code force} (e.g. a group's removal). */
+    CompletableFuture<Void> append(List<JournalRecord> batch, boolean force) {
         CompletableFuture<Void> done = new CompletableFuture<>();
         if (closing) {
             done.completeExceptionally(new IOException("the hub's journal is closed"));
@@ -124,7 +127,7 @@ final class Journal implements AutoCloseable {
         }
         for (int i = 0; i < batch.size(); i++) {
             JournalRecord r = batch.get(i);
-            queue.add(new Pending(r, r.encode(), i == batch.size() - 1 ? done : null));
+            queue.add(new Pending(r, r.encode(), i == batch.size() - 1 ? done : null, force));
         }
         return done;
     }
@@ -160,7 +163,7 @@ final class Journal implements AutoCloseable {
         for (int i = 0; i < batch.size(); i++) {
             buffers[i] = ByteBuffer.wrap(batch.get(i).bytes);
             total += batch.get(i).bytes.length;
-            force |= batch.get(i).record.mustForce();
+            force |= batch.get(i).force || batch.get(i).record.mustForce();
         }
         writeFully(active.channel, buffers, total);
         active.size += total;
