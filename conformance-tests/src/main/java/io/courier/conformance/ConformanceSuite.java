@@ -89,6 +89,8 @@ public abstract class ConformanceSuite {
     private final String runId = UUID.randomUUID().toString().substring(0, 6);
     private final AtomicInteger groupCounter = new AtomicInteger();
     private final List<AutoCloseable> perTest = new CopyOnWriteArrayList<>();
+    /** Every group {@link #group} named in this run, deleted when the run ends. */
+    private final Set<String> createdGroups = ConcurrentHashMap.newKeySet();
 
     /** The transport under test. Called once per suite run. */
     protected abstract TransportFixture fixture();
@@ -112,7 +114,28 @@ public abstract class ConformanceSuite {
 
     @AfterAll
     public void closeSuite() {
-        if (courier != null) courier.close();
+        if (courier == null) return;
+        deleteGroups();
+        courier.close();
+    }
+
+    /**
+     * Removes from the broker every group this run created and its dead letters, when the transport offers an
+     * {@link io.courier.spi.Admin}, so that a run leaves nothing behind. Best effort: a group that cannot be removed
+     * (e.g. a Kafka consumer group whose crashed member has not timed out yet) is named on stderr, never a failure.
+     */
+    private void deleteGroups() {
+        courier.transport().admin().ifPresent(admin -> {
+            List<String> left = new ArrayList<>();
+            for (String g : createdGroups) {
+                try {
+                    admin.deleteGroup(g);
+                } catch (RuntimeException e) {
+                    left.add(g + " (" + e.getMessage() + ")");
+                }
+            }
+            if (!left.isEmpty()) System.err.println("conformance: could not delete " + left.size() + " group(s): " + left);
+        });
     }
 
     @AfterEach
@@ -1188,7 +1211,9 @@ public abstract class ConformanceSuite {
 
     /** A fresh group name for this run. */
     protected String group(String tag) {
-        return "ct-" + runId + "-" + tag + "-" + groupCounter.incrementAndGet();
+        String g = "ct-" + runId + "-" + tag + "-" + groupCounter.incrementAndGet();
+        createdGroups.add(g);
+        return g;
     }
 
     private static String msgId(String group, int i) { return group + "-" + i; }

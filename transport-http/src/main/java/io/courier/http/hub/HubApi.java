@@ -187,7 +187,8 @@ final class HubApi extends Handler.Abstract {
     /** {@code DELETE /v1/groups/{group}}: removes the group and its dead-letter group; {@code {"deleted": bool}}. */
     private CompletableFuture<ObjectNode> deleteGroup(String group) {
         try {
-            io.courier.Destination.parse("any@" + group + ".dlq"); // the group and its dead-letter group are valid names
+            io.courier.Destination.parse("any@" + group); // the group and its dead-letter group are valid names
+            io.courier.Destination.parse("any@" + group + ".dlq");
         } catch (IllegalArgumentException e) {
             throw ApiError.badRequest("not a group name: " + e.getMessage());
         }
