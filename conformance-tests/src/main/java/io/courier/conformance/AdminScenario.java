@@ -28,8 +28,12 @@ import java.util.function.Supplier;
  * {@code deleteGroup}: afterwards the broker's own client (the {@link BrokerView}) finds no resource of the group or
  * of its dead-letter group, while two groups named like it but for {@code _} and {@code -} keep their messages.
  * Group names start with {@code adm-} and a random part, so that parallel runs on a shared broker never meet.
+ *
+ * @param url       the transport's URL
+ * @param broker    the broker's own view of a group's resources
+ * @param tolerance how far the backlog count may be off (0 for brokers that count exactly)
  */
-public final class AdminScenario {
+public record AdminScenario(String url, BrokerView broker, long tolerance) {
     private static final Duration WAIT = Duration.ofSeconds(60);
 
     /** What the broker itself (its own client, not Courier's) says exists for a group. */
@@ -37,21 +41,6 @@ public final class AdminScenario {
     public interface BrokerView {
         /** The names of the broker resources (queues, topics, streams, consumer groups …) of {@code group}; empty when none. */
         Set<String> resourcesOf(String group) throws Exception;
-    }
-
-    private final String url;
-    private final BrokerView broker;
-    private final long tolerance;
-
-    /**
-     * @param url       the transport's URL
-     * @param broker    the broker's own view of a group's resources
-     * @param tolerance how far the backlog count may be off (0 for brokers that count exactly)
-     */
-    public AdminScenario(String url, BrokerView broker, long tolerance) {
-        this.url = url;
-        this.broker = broker;
-        this.tolerance = tolerance;
     }
 
     /** A fresh group name {@code adm-<random>.a}; its look-alikes replace the {@code .} with {@code _} and {@code -}. */

@@ -65,7 +65,7 @@ final class KafkaAdmin implements io.courier.spi.Admin {
 
     @Override
     public boolean deleteGroup(String group) {
-        return call("deleting group " + group, () -> delete(group) | delete(group + ".dlq"));
+        return call("deleting group " + group, () -> io.courier.spi.Admin.removeWithDeadLetters(group, this::delete));
     }
 
     /** Runs {@code work}, its failures mapped onto Courier's typed errors. */

@@ -73,9 +73,7 @@ final class NatsAdmin implements Admin {
 
     @Override
     public boolean deleteGroup(String group) {
-        boolean main = deleteStream(group);
-        boolean dead = deleteStream(group + ".dlq");
-        return main || dead;
+        return Admin.removeWithDeadLetters(group, this::deleteStream);
     }
 
     private boolean deleteStream(String group) {

@@ -67,9 +67,7 @@ final class RabbitAdmin implements Admin {
     @Override
     public boolean deleteGroup(String group) {
         try {
-            boolean main = deleteQueues(group);
-            boolean dead = deleteQueues(group + ".dlq");
-            return main || dead;
+            return Admin.removeWithDeadLetters(group, this::deleteQueues);
         } catch (IOException | RuntimeException e) {
             throw Errors.general(e, settings, "deleting group " + group);
         }

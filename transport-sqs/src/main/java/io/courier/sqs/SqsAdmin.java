@@ -61,9 +61,7 @@ final class SqsAdmin implements Admin {
     @Override
     public boolean deleteGroup(String group) {
         try {
-            boolean main = deleteQueues(group);
-            boolean dead = deleteQueues(group + ".dlq");
-            return main || dead;
+            return Admin.removeWithDeadLetters(group, this::deleteQueues);
         } catch (RuntimeException e) {
             throw Errors.of(e, transport.settings(), "deleting group " + group);
         }
