@@ -26,7 +26,8 @@ import java.util.function.Supplier;
  * message to a member queue, a keyed message, a poison message redelivered once and then dead-lettered by the
  * runtime), the dead letter counted by {@code stats}, a backlog of 1,000 counted within {@code tolerance}, then
  * {@code deleteGroup}: afterwards the broker's own client (the {@link BrokerView}) finds no resource of the group or
- * of its dead-letter group, while two groups named like it but for {@code _} and {@code -} keep their messages.
+ * of its dead-letter group, while two groups named like it but for {@code _} and {@code -} keep their messages; a
+ * second delete finds nothing, and the same client can send to the group again.
  * Group names start with {@code adm-} and a random part, so that parallel runs on a shared broker never meet.
  *
  * @param url       the transport's URL
@@ -71,6 +72,9 @@ public record AdminScenario(String url, BrokerView broker, long tolerance) {
                     assertEquals(OptionalLong.of(2), admin.stats(other).backlog(), other + " keeps its messages");
                 }
                 assertFalse(admin.deleteGroup(group), "deleting an absent group succeeds and says nothing was there");
+
+                send(courier, group, 1); // the same client uses the group again: its resources are made anew
+                awaitCount(() -> admin.stats(group), GroupStats::backlog, 1, 0);
             } finally {
                 for (String other : lookAlikes) admin.deleteGroup(other);
                 admin.deleteGroup(group);

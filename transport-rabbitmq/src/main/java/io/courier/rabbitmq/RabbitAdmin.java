@@ -15,6 +15,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -36,10 +37,13 @@ final class RabbitAdmin implements Admin {
 
     private final Connection connection;
     private final RabbitSettings settings;
+    private final Consumer<String> forget;
 
-    RabbitAdmin(Connection connection, RabbitSettings settings) {
+    /** @param forget told of every deleted queue, so that this transport declares it again on its next use */
+    RabbitAdmin(Connection connection, RabbitSettings settings, Consumer<String> forget) {
         this.connection = connection;
         this.settings = settings;
+        this.forget = forget;
     }
 
     private record Counts(long messages, long consumers) {}
@@ -83,6 +87,7 @@ final class RabbitAdmin implements Admin {
             try (Channel ch = connection.createChannel()) {
                 ch.queueDelete(q);
                 deleted++;
+                forget.accept(q);
             } catch (java.util.concurrent.TimeoutException e) {
                 throw new IOException("closing the channel after deleting " + q + " timed out", e);
             }

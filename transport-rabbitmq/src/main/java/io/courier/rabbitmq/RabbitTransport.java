@@ -160,7 +160,12 @@ final class RabbitTransport implements Transport {
     }
 
     @Override
-    public java.util.Optional<io.courier.spi.Admin> admin() { return java.util.Optional.of(new RabbitAdmin(publishConnection, settings)); }
+    public java.util.Optional<io.courier.spi.Admin> admin() {
+        return java.util.Optional.of(new RabbitAdmin(publishConnection, settings, queue -> {
+            publishTopology.forget(queue);
+            consumeTopology.forget(queue);
+        }));
+    }
 
     @Override
     public Receiver openReceiver(ReceiverSpec spec) {

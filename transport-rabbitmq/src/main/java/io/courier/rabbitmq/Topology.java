@@ -123,8 +123,19 @@ final class Topology {
         return name;
     }
 
-    /** Forgets a declaration (the queue was found missing): the next use declares it again. */
-    void forget(String name) { declared.remove(name); }
+    /**
+     * Forgets a declaration (the queue was found missing, e.g. its group was deleted): the next use declares it again,
+     * and a member or sticky queue records its member in the registry again.
+     */
+    void forget(String name) {
+        declared.remove(name);
+        String rest = name.startsWith(settings.names.prefix) ? name.substring(settings.names.prefix.length()) : "";
+        int slash = rest.indexOf('/');
+        if (slash > 0) {
+            String member = rest.substring(slash + 1).replace("~sticky", "");
+            declared.remove(settings.names.members(rest.substring(0, slash)) + "/" + member);
+        }
+    }
 
     private interface ChannelWork { void run(Channel ch) throws IOException; }
 
