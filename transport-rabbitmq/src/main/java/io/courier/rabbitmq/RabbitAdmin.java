@@ -28,8 +28,10 @@ import org.slf4j.LoggerFactory;
  * <p>Counts: backlog = ready messages ({@code message-count}) of the group's, its sub-queues' and its members'
  * queues; dead letters = the same over the dead-letter group; consumers = consumers of the group's queue (every
  * receiver of the group consumes it). In flight (unacked) is not reported by AMQP, and delayed messages wait in delay
- * buckets shared by every group: both unknown. Delete removes the queues found and the member registry; messages of
- * the group still in a shared delay bucket are dropped by the broker when they come due (their queue is gone).
+ * buckets shared by every group: both unknown. Delete removes the queues found and the member registry. Messages of
+ * the group still in a shared delay bucket cannot be picked out of it: when they come due, at-least-once
+ * dead-lettering finds no queue and keeps them in the bucket (seen on RabbitMQ 3.10), until the bucket expires
+ * 10 minutes after its last use.
  */
 final class RabbitAdmin implements Admin {
     private static final Logger log = LoggerFactory.getLogger(RabbitAdmin.class);
