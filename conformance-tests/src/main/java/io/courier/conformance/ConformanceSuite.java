@@ -71,7 +71,8 @@ import org.opentest4j.TestAbortedException;
  * {@code courier.conformance.messages} messages (default 10,000) and count duplicates. Fault tests (broker restart,
  * connection cut) run when the fixture can; otherwise they are reported {@code not-run} (under {@code CI=true}, for
  * a transport of this repository, they fail instead) or {@code unsupported} when the transport declares the clause
- * unsupported in its capabilities.
+ * unsupported in its capabilities. When the run ends, every group it created (and its dead letters) is deleted
+ * through the transport's {@link io.courier.spi.Admin}, if it has one, so that a run leaves nothing on the broker.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @ExtendWith(ReportExtension.class)
