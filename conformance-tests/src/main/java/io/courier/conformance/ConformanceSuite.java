@@ -123,7 +123,8 @@ public abstract class ConformanceSuite {
     /**
      * Removes from the broker every group this run created and its dead letters, when the transport offers an
      * {@link io.courier.spi.Admin}, so that a run leaves nothing behind. Best effort: a group that cannot be removed
-     * (e.g. a Kafka consumer group whose crashed member has not timed out yet) is named on stderr, never a failure.
+     * (e.g. a Kafka consumer group whose crashed member has not timed out yet) is named on stderr, never a failure; an
+     * unreachable transport ends the clean-up at its first group.
      */
     private void deleteGroups() {
         courier.transport().admin().ifPresent(admin -> {
@@ -131,6 +132,10 @@ public abstract class ConformanceSuite {
             for (String g : createdGroups) {
                 try {
                     admin.deleteGroup(g);
+                } catch (io.courier.TransportUnavailableException e) {
+                    // the broker is gone (e.g. a fixture stopped its own hub already): every other call would wait as long
+                    System.err.println("conformance: groups not deleted, the transport is unreachable: " + e.getMessage());
+                    return;
                 } catch (RuntimeException e) {
                     left.add(g + " (" + e.getMessage() + ")");
                 }
