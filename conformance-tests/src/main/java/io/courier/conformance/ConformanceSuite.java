@@ -71,7 +71,8 @@ import org.opentest4j.TestAbortedException;
  * {@code courier.conformance.messages} messages (default 10,000) and count duplicates. Fault tests (broker restart,
  * connection cut) run when the fixture can; otherwise they are reported {@code not-run} (under {@code CI=true}, for
  * a transport of this repository, they fail instead) or {@code unsupported} when the transport declares the clause
- * unsupported in its capabilities.
+ * unsupported in its capabilities. When the run ends, every group it created (and its dead letters) is deleted
+ * through the transport's {@link io.courier.spi.Admin}, if it has one, so that a run leaves nothing on the broker.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @ExtendWith(ReportExtension.class)
@@ -89,6 +90,8 @@ public abstract class ConformanceSuite {
     private final String runId = UUID.randomUUID().toString().substring(0, 6);
     private final AtomicInteger groupCounter = new AtomicInteger();
     private final List<AutoCloseable> perTest = new CopyOnWriteArrayList<>();
+    /** Every group {@link #group} named in this run, deleted when the run ends. */
+    private final Set<String> createdGroups = ConcurrentHashMap.newKeySet();
 
     /** The transport under test. Called once per suite run. */
     protected abstract TransportFixture fixture();
@@ -112,7 +115,33 @@ public abstract class ConformanceSuite {
 
     @AfterAll
     public void closeSuite() {
-        if (courier != null) courier.close();
+        if (courier == null) return;
+        deleteGroups();
+        courier.close();
+    }
+
+    /**
+     * Removes from the broker every group this run created and its dead letters, when the transport offers an
+     * {@link io.courier.spi.Admin}, so that a run leaves nothing behind. Best effort: a group that cannot be removed
+     * (e.g. a Kafka consumer group whose crashed member has not timed out yet) is named on stderr, never a failure; an
+     * unreachable transport ends the clean-up at its first group.
+     */
+    private void deleteGroups() {
+        courier.transport().admin().ifPresent(admin -> {
+            List<String> left = new ArrayList<>();
+            for (String g : createdGroups) {
+                try {
+                    admin.deleteGroup(g);
+                } catch (io.courier.TransportUnavailableException e) {
+                    // the broker is gone (e.g. a fixture stopped its own hub already): every other call would wait as long
+                    System.err.println("conformance: groups not deleted, the transport is unreachable: " + e.getMessage());
+                    return;
+                } catch (RuntimeException e) {
+                    left.add(g + " (" + e.getMessage() + ")");
+                }
+            }
+            if (!left.isEmpty()) System.err.println("conformance: could not delete " + left.size() + " group(s): " + left);
+        });
     }
 
     @AfterEach
@@ -1406,7 +1435,9 @@ public abstract class ConformanceSuite {
 
     /** A fresh group name for this run. */
     protected String group(String tag) {
-        return "ct-" + runId + "-" + tag + "-" + groupCounter.incrementAndGet();
+        String g = "ct-" + runId + "-" + tag + "-" + groupCounter.incrementAndGet();
+        createdGroups.add(g);
+        return g;
     }
 
     private static String msgId(String group, int i) { return group + "-" + i; }

@@ -32,4 +32,20 @@ public interface Admin {
      * @return true when something was removed, false when the group had no resource
      */
     boolean deleteGroup(String group);
+
+    /** One step of {@link #deleteGroup}: removes the resources of one group, true when there were any. */
+    @FunctionalInterface
+    interface GroupRemoval<E extends Exception> {
+        boolean remove(String group) throws E;
+    }
+
+    /**
+     * For implementations: runs {@code removal} on {@code group} and on its default dead-letter group
+     * {@code group.dlq}, both always; true when either removed something.
+     */
+    static <E extends Exception> boolean removeWithDeadLetters(String group, GroupRemoval<E> removal) throws E {
+        boolean main = removal.remove(group);
+        boolean dead = removal.remove(group + ".dlq");
+        return main || dead;
+    }
 }

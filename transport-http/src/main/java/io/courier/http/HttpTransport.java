@@ -81,6 +81,9 @@ final class HttpTransport implements Transport {
     public Capabilities capabilities() { return capabilities; }
 
     @Override
+    public java.util.Optional<io.courier.spi.Admin> admin() { return java.util.Optional.of(new HttpAdmin(client)); }
+
+    @Override
     public CompletableFuture<Void> send(List<Message> batch) {
         if (closed.get()) return CompletableFuture.failedFuture(new CourierException("this http transport is closed: connect again to send"));
         List<CompletableFuture<Void>> parts = new ArrayList<>();

@@ -90,10 +90,15 @@ final class HubClient implements AutoCloseable {
 
     /** Retries {@link #call} while the hub is unreachable, until {@code deadlineMillis}; then TransportUnavailable. */
     JsonNode callRetrying(String path, JsonNode body, Duration timeout, long deadlineMillis) throws InterruptedException {
+        return callRetrying(null, path, body, timeout, deadlineMillis);
+    }
+
+    /** {@link #callRetrying(String, JsonNode, Duration, long)} with this method (null: GET or POST), for idempotent calls. */
+    JsonNode callRetrying(String method, String path, JsonNode body, Duration timeout, long deadlineMillis) throws InterruptedException {
         long backoff = 50;
         while (true) {
             try {
-                return call(path, body, timeout);
+                return call(method, path, body, timeout);
             } catch (Unreachable e) {
                 long now = System.currentTimeMillis();
                 if (now >= deadlineMillis) {

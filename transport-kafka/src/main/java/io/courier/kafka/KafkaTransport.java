@@ -107,6 +107,11 @@ final class KafkaTransport implements Transport {
     public Capabilities capabilities() { return capabilities; }
 
     @Override
+    public java.util.Optional<io.courier.spi.Admin> admin() {
+        return java.util.Optional.of(new KafkaAdmin(admin, settings, topics, partitionCounts::remove));
+    }
+
+    @Override
     public CompletableFuture<Void> send(List<Message> batch) {
         if (closed.get()) return CompletableFuture.failedFuture(new CourierException("kafka transport is closed: connect again to send"));
         if (batch.size() == 1) return sendOne(batch.get(0));

@@ -186,6 +186,15 @@ final class NatsTransport implements Transport {
     // ------------------------------------------------------------------------------------------------ receive
 
     @Override
+    public java.util.Optional<io.courier.spi.Admin> admin() {
+        try {
+            return java.util.Optional.of(new NatsAdmin(nc.jetStreamManagement(), streams, settings));
+        } catch (java.io.IOException e) {
+            throw Errors.general(e, settings, "opening JetStream management");
+        }
+    }
+
+    @Override
     public Receiver openReceiver(ReceiverSpec spec) {
         if (closed.get()) throw new CourierException("this nats transport is closed: connect again to receive");
         String g = spec.group();

@@ -12,6 +12,9 @@ import java.time.Duration;
  *   <li>{@code <prefix><group>/<member>~sticky}: the member's sticky queue ({@code any@group/member}); what its
  *       member does not take within the sticky fallback time expires into the group's queue;</li>
  *   <li>{@code <prefix><group>~key-<i>}: ordering sub-queue {@code i} (single active consumer, C9);</li>
+ *   <li>{@code <prefix><group>~members}: the group's member registry, a classic queue holding one message per
+ *       member queue declared (the member's name), so that operators can find the member queues (AMQP cannot list
+ *       queues);</li>
  *   <li>{@code <prefix>~delay-<ms>}: a delay bucket, a queue and a fanout exchange of the same name, shared by
  *       every destination of the vhost (C6 nack delay, C10 not-before).</li>
  * </ul>
@@ -31,6 +34,8 @@ final class Names {
     String sticky(String group, String member) { return prefix + group + "/" + member + "~sticky"; }
 
     String ordered(String group, int index) { return prefix + group + "~key-" + index; }
+
+    String members(String group) { return prefix + group + "~members"; }
 
     String delay(long bucketMs) { return prefix + "~delay-" + bucketMs; }
 

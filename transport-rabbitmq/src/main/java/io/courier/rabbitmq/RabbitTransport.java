@@ -128,6 +128,7 @@ final class RabbitTransport implements Transport {
             for (Message m : batch) {
                 String queue = settings.names.target(m.destination(), m.orderingKey(), settings.orderingQueues);
                 if (m.destination().isSticky()) publishTopology.declareSticky(m.destination().group(), m.destination().member());
+                else if (m.destination().isDirect()) publishTopology.declareMember(m.destination().group(), m.destination().member());
                 else publishTopology.declareQueue(queue, queue.contains("~key-"));
                 AMQP.BasicProperties props = WireFormat.properties(m);
                 if (m.notBefore() != null && m.notBefore().isAfter(now)) {
@@ -156,6 +157,14 @@ final class RabbitTransport implements Transport {
     /** Publishes {@code body} straight back into {@code queue} (a release that must not count as an attempt). */
     CompletableFuture<Void> publishTo(String queue, AMQP.BasicProperties props, byte[] body) {
         return publisher.publish(List.of(new ConfirmedPublisher.Outgoing("", queue, props, body))).get(0);
+    }
+
+    @Override
+    public java.util.Optional<io.courier.spi.Admin> admin() {
+        return java.util.Optional.of(new RabbitAdmin(publishConnection, settings, queue -> {
+            publishTopology.forget(queue);
+            consumeTopology.forget(queue);
+        }));
     }
 
     @Override

@@ -3,7 +3,9 @@ package io.courier.rabbitmq;
 import com.rabbitmq.client.BuiltinExchangeType;
 import com.rabbitmq.client.Channel;
 import com.rabbitmq.client.Connection;
+import com.rabbitmq.client.MessageProperties;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -37,7 +39,7 @@ final class Topology {
         Names n = settings.names;
         declareQueue(n.group(group), false);
         if (member != null) {
-            declareQueue(n.member(group, member), false);
+            declareMember(group, member);
             declareSticky(group, member);
         }
         for (int i = 0; i < settings.orderingQueues; i++) declareQueue(n.ordered(group, i), true);
@@ -51,6 +53,29 @@ final class Topology {
         if (singleActiveConsumer) args.put("x-single-active-consumer", true);
         withChannel(name, ch -> ch.queueDeclare(name, true, false, false, args));
         declared.put(name, System.nanoTime());
+    }
+
+    /** The member's own queue ({@code uni@group/member}), recorded in the group's member registry. */
+    void declareMember(String group, String member) throws IOException {
+        declareQueue(settings.names.member(group, member), false);
+        register(group, member);
+    }
+
+    /**
+     * Records {@code member} in the group's member registry ({@link Names#members}), once per connection: a durable
+     * classic queue (cheaper than a quorum queue; it only holds names) with one persistent message whose body is the
+     * member's name. Published without confirm: a registration lost in a broker crash only hides a member queue from
+     * the operator tooling, and the next connection that declares the member records it again.
+     */
+    private void register(String group, String member) throws IOException {
+        String registry = settings.names.members(group);
+        String key = registry + "/" + member;
+        if (declared.containsKey(key)) return;
+        withChannel(registry, ch -> {
+            ch.queueDeclare(registry, true, false, false, Map.of("x-queue-type", "classic"));
+            ch.basicPublish("", registry, MessageProperties.PERSISTENT_BASIC, member.getBytes(StandardCharsets.UTF_8));
+        });
+        declared.put(key, System.nanoTime());
     }
 
     /**
@@ -70,6 +95,7 @@ final class Topology {
         args.put("x-overflow", "reject-publish");
         withChannel(name, ch -> ch.queueDeclare(name, true, false, false, args));
         declared.put(name, System.nanoTime());
+        register(group, member);
     }
 
     /**
@@ -97,8 +123,19 @@ final class Topology {
         return name;
     }
 
-    /** Forgets a declaration (the queue was found missing): the next use declares it again. */
-    void forget(String name) { declared.remove(name); }
+    /**
+     * Forgets a declaration (the queue was found missing, e.g. its group was deleted): the next use declares it again,
+     * and a member or sticky queue records its member in the registry again.
+     */
+    void forget(String name) {
+        declared.remove(name);
+        String rest = name.startsWith(settings.names.prefix) ? name.substring(settings.names.prefix.length()) : "";
+        int slash = rest.indexOf('/');
+        if (slash > 0) {
+            String member = rest.substring(slash + 1).replace("~sticky", "");
+            declared.remove(settings.names.members(rest.substring(0, slash)) + "/" + member);
+        }
+    }
 
     private interface ChannelWork { void run(Channel ch) throws IOException; }
 

@@ -37,6 +37,20 @@ final class QueueNames {
         return key != null ? ordered(base) : fit(base, 80);
     }
 
+    /** The name start that every queue of {@code group} shares (other groups' queues may share it too: see {@link #ofGroup}). */
+    String groupPrefix(String group) { return groupBase(group); }
+
+    /**
+     * Whether {@code queue} is one of {@code group}'s queues: the group's, its FIFO queue, or a member's (standard or
+     * FIFO). After the escaped group name another group's name goes on with {@code __}, {@code _o} or a plain
+     * character, never with {@code _m_} or {@code _k.fifo}, so a look-alike group never matches. Names shortened to
+     * 80 characters with a hash match only as the group's own queue.
+     */
+    boolean ofGroup(String group, String queue) {
+        String base = groupBase(group);
+        return queue.equals(group(group)) || queue.equals(orderedGroup(group)) || queue.startsWith(base + "_m_");
+    }
+
     static boolean isFifo(String queue) { return queue.endsWith(".fifo"); }
 
     private String groupBase(String group) { return prefix + escape(group); }

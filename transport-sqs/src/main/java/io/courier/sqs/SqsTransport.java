@@ -104,6 +104,9 @@ final class SqsTransport implements Transport {
     }
 
     @Override
+    public java.util.Optional<io.courier.spi.Admin> admin() { return java.util.Optional.of(new SqsAdmin(this)); }
+
+    @Override
     public Receiver openReceiver(ReceiverSpec spec) {
         if (closed.get()) throw new CourierException("this SQS transport is closed: connect again");
         SqsReceiver r = new SqsReceiver(this, spec);

@@ -425,6 +425,26 @@ final class DurableQueues implements AutoCloseable {
         return send(List.of(dead)).thenCompose(v -> ack(List.of(d))).thenApply(n -> n > 0);
     }
 
+    /**
+     * Removes every message of {@code group} (its members' included), held or leased: an ACK of each is journaled and
+     * forced before the future completes, so the removal survives a crash. Leases of the group go stale, waiting polls
+     * find it empty. Completes with false when the hub held nothing of the group.
+     */
+    CompletableFuture<Boolean> deleteGroup(String group) {
+        List<JournalRecord> acks = new ArrayList<>();
+        live.values().removeIf(a -> {
+            if (!a.message.destination().group().equals(group)) return false;
+            acks.add(JournalRecord.ack(a.seq));
+            return true;
+        });
+        leased.values().removeIf(a -> a.message.destination().group().equals(group));
+        boolean known = engine.deleteGroup(group);
+        wake(group);
+        if (acks.isEmpty()) return CompletableFuture.completedFuture(known);
+        log.info("hub: group deleted group={} messages={}", group, acks.size());
+        return journal.appendForced(acks).thenApply(v -> true);
+    }
+
     /** Per group: depth, in flight, delayed, live members and the depth of its dead-letter group. */
     List<MemEngine.GroupStats> stats() { return engine.stats(); }
 

@@ -112,6 +112,10 @@ final class HubApi extends Handler.Abstract {
             o.put("renewed", push.renew(path.substring("/v1/push/".length(), path.length() - "/renew".length())));
             return o;
         }
+        if (path.startsWith(GROUPS)) {
+            requireMethod(method, "DELETE");
+            return deleteGroup(path.substring(GROUPS.length()));
+        }
         if (path.startsWith("/v1/push/")) {
             requireMethod(method, "DELETE");
             ObjectNode o = JSON.createObjectNode();
@@ -135,7 +139,7 @@ final class HubApi extends Handler.Abstract {
             case "/v1/receive" -> { requireMethod(method, "POST"); yield receive(body(req)); }
             case "/v1/settle" -> { requireMethod(method, "POST"); yield settle(body(req)); }
             case "/v1/close" -> { requireMethod(method, "POST"); yield close(body(req)); }
-            default -> throw new ApiError(404, "not_found", "no endpoint " + path + ": use /v1/send, /v1/receive, /v1/settle, /v1/close, /v1/push, /v1/health or /v1/stats");
+            default -> throw new ApiError(404, "not_found", "no endpoint " + path + ": use /v1/send, /v1/receive, /v1/settle, /v1/close, /v1/push, /v1/groups/{group}, /v1/health or /v1/stats");
         };
     }
 
@@ -193,6 +197,23 @@ final class HubApi extends Handler.Abstract {
         o.put("sessionTimeoutMs", options.sessionTimeout().toMillis());
         o.put("maxWaitMs", options.maxWait().toMillis());
         return o;
+    }
+
+    private static final String GROUPS = "/v1/groups/";
+
+    /** {@code DELETE /v1/groups/{group}}: removes the group and its dead-letter group; {@code {"deleted": bool}}. */
+    private CompletableFuture<ObjectNode> deleteGroup(String group) {
+        try {
+            io.courier.Destination.parse("any@" + group); // the group and its dead-letter group are valid names
+            io.courier.Destination.parse("any@" + group + ".dlq");
+        } catch (IllegalArgumentException e) {
+            throw ApiError.badRequest("not a group name: " + e.getMessage());
+        }
+        return queues.deleteGroup(group).thenCombine(queues.deleteGroup(group + ".dlq"), (main, dead) -> {
+            ObjectNode o = JSON.createObjectNode();
+            o.put("deleted", main || dead);
+            return o;
+        });
     }
 
     private ObjectNode stats() {

@@ -1,0 +1,162 @@
+package io.courier.rabbitmq;
+
+import static io.courier.spi.GroupStats.known;
+import static io.courier.spi.GroupStats.unknown;
+
+import com.rabbitmq.client.AMQP;
+import com.rabbitmq.client.Channel;
+import com.rabbitmq.client.Connection;
+import com.rabbitmq.client.GetResponse;
+import io.courier.spi.Admin;
+import io.courier.spi.GroupStats;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * {@link Admin} of {@code amqp://}, in AMQP 0-9-1 terms only (no management plugin needed). A group's queues are
+ * found by name ({@link Names}): the group's queue, its ordering sub-queues, and the member and sticky queues of the
+ * members recorded in the group's member registry. Each is probed with a passive {@code queue.declare} on a
+ * throwaway channel (a missing queue answers 404, which closes that channel).
+ *
+ * <p>Counts: backlog = ready messages ({@code message-count}) of the group's, its sub-queues' and its members'
+ * queues; dead letters = the same over the dead-letter group; consumers = consumers of the group's queue (every
+ * receiver of the group consumes it). In flight (unacked) is not reported by AMQP, and delayed messages wait in delay
+ * buckets shared by every group: both unknown. Delete removes the queues found and the member registry. Messages of
+ * the group still in a shared delay bucket cannot be picked out of it: when they come due, at-least-once
+ * dead-lettering finds no queue and keeps them in the bucket (seen on RabbitMQ 3.10), until the bucket expires
+ * 10 minutes after its last use.
+ */
+final class RabbitAdmin implements Admin {
+    private static final Logger log = LoggerFactory.getLogger(RabbitAdmin.class);
+    private static final int NOT_FOUND = 404;
+
+    private final Connection connection;
+    private final RabbitSettings settings;
+    private final Consumer<String> forget;
+
+    /** @param forget told of every deleted queue, so that this transport declares it again on its next use */
+    RabbitAdmin(Connection connection, RabbitSettings settings, Consumer<String> forget) {
+        this.connection = connection;
+        this.settings = settings;
+        this.forget = forget;
+    }
+
+    private record Counts(long messages, long consumers) {}
+
+    @Override
+    public GroupStats stats(String group, String deadLetterGroup) {
+        try {
+            Counts main = probe(settings.names.group(group));
+            return new GroupStats(group, known(backlog(group)), unknown(), unknown(), known(backlog(deadLetterGroup)),
+                    known(main == null ? 0 : main.consumers()));
+        } catch (IOException | RuntimeException e) {
+            throw Errors.general(e, settings, "reading the counts of group " + group);
+        }
+    }
+
+    private long backlog(String group) throws IOException {
+        long n = 0;
+        for (String q : messageQueues(group)) {
+            Counts c = probe(q);
+            if (c != null) n += c.messages();
+        }
+        return n;
+    }
+
+    @Override
+    public boolean deleteGroup(String group) {
+        try {
+            return Admin.removeWithDeadLetters(group, this::deleteQueues);
+        } catch (IOException | RuntimeException e) {
+            throw Errors.general(e, settings, "deleting group " + group);
+        }
+    }
+
+    /** Deletes the queues of {@code group} that exist, the member registry last (a failure before it leaves it to find them again). */
+    private boolean deleteQueues(String group) throws IOException {
+        List<String> queues = new ArrayList<>(messageQueues(group));
+        queues.add(settings.names.members(group));
+        int deleted = 0;
+        for (String q : queues) {
+            if (probe(q) == null) continue;
+            try (Channel ch = connection.createChannel()) {
+                ch.queueDelete(q);
+                deleted++;
+                forget.accept(q);
+            } catch (java.util.concurrent.TimeoutException e) {
+                throw new IOException("closing the channel after deleting " + q + " timed out", e);
+            }
+        }
+        if (deleted > 0) log.info("group deleted transport=rabbitmq group={} queues={}", group, deleted);
+        return deleted > 0;
+    }
+
+    /** Every queue that may hold messages of {@code group}: its own, its ordering sub-queues, its members' and their sticky queues. */
+    private List<String> messageQueues(String group) throws IOException {
+        Names n = settings.names;
+        List<String> queues = new ArrayList<>();
+        queues.add(n.group(group));
+        // sub-queues of this client's ordering-queues, and of a client declared with more, as long as they exist
+        for (int i = 0; i < settings.orderingQueues || probe(n.ordered(group, i)) != null; i++) queues.add(n.ordered(group, i));
+        for (String member : members(group)) {
+            queues.add(n.member(group, member));
+            queues.add(n.sticky(group, member));
+        }
+        return queues;
+    }
+
+    /**
+     * The members recorded in the group's registry: every message is fetched unacknowledged and given back when the
+     * channel closes, so the registry is unchanged.
+     */
+    private Set<String> members(String group) throws IOException {
+        String registry = settings.names.members(group);
+        Set<String> members = new TreeSet<>();
+        Channel ch = connection.createChannel();
+        try {
+            ch.queueDeclarePassive(registry);
+            for (GetResponse r = ch.basicGet(registry, false); r != null; r = ch.basicGet(registry, false)) {
+                members.add(new String(r.getBody(), StandardCharsets.UTF_8));
+            }
+        } catch (IOException e) {
+            if (!notFound(e)) throw e;
+        } finally {
+            abort(ch);
+        }
+        return members;
+    }
+
+    /** The counts of {@code queue}, or null when it does not exist. */
+    private Counts probe(String queue) throws IOException {
+        Channel ch = connection.createChannel();
+        try {
+            AMQP.Queue.DeclareOk ok = ch.queueDeclarePassive(queue);
+            return new Counts(ok.getMessageCount(), ok.getConsumerCount());
+        } catch (IOException e) {
+            if (notFound(e)) return null;
+            throw e;
+        } finally {
+            abort(ch);
+        }
+    }
+
+    private static boolean notFound(IOException e) {
+        String reason = Errors.closeReason(e);
+        return reason != null && reason.startsWith(NOT_FOUND + " ");
+    }
+
+    private static void abort(Channel ch) {
+        try {
+            if (ch.isOpen()) ch.abort();
+        } catch (IOException | RuntimeException ignored) {
+            // closed by the broker already (404)
+        }
+    }
+}

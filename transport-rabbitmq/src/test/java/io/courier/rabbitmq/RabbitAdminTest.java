@@ -1,0 +1,64 @@
+package io.courier.rabbitmq;
+
+import com.rabbitmq.client.Channel;
+import com.rabbitmq.client.Connection;
+import io.courier.conformance.AdminScenario;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+/**
+ * stats and deleteGroup on the real RabbitMQ: the backlog counted exactly, the runtime's dead letter counted, and
+ * after the delete no queue of the group left, as a plain amqp-client sees it (passive declare: 404) and as
+ * {@code rabbitmqctl list_queues} lists them (when it is on the PATH).
+ */
+class RabbitAdminTest {
+
+    @Test
+    void statsCountsTheBacklogAndTheDeadLetterAndDeleteLeavesNoQueue() throws Exception {
+        RabbitFixture.requireBroker();
+        new AdminScenario(new RabbitFixture().url(), RabbitAdminTest::queuesOf, 0).run();
+    }
+
+    /** The queues of {@code group} that exist: its known names probed passively, and whatever rabbitmqctl lists for it. */
+    private static Set<String> queuesOf(String group) throws Exception {
+        String q = "courier." + group;
+        Set<String> found = new TreeSet<>(listed(q));
+        try (Connection c = RabbitFixture.plainConnection()) {
+            for (String name : List.of(q, q + "~key-0", q + "/w1", q + "/w1~sticky", q + "~members")) {
+                Channel ch = c.createChannel();
+                try {
+                    ch.queueDeclarePassive(name);
+                    found.add(name);
+                } catch (IOException e) {
+                    if (!String.valueOf(Errors.closeReason(e)).startsWith("404")) throw e;
+                } finally {
+                    if (ch.isOpen()) ch.abort();
+                }
+            }
+        }
+        return found;
+    }
+
+    private static Set<String> listed(String queue) throws Exception {
+        Set<String> names = new TreeSet<>();
+        Process p;
+        try {
+            p = new ProcessBuilder("rabbitmqctl", "-q", "list_queues", "name").redirectErrorStream(true).start();
+        } catch (IOException noRabbitmqctl) {
+            return names;
+        }
+        try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
+            r.lines().map(String::trim)
+                    .filter(n -> n.equals(queue) || n.startsWith(queue + "/") || n.startsWith(queue + "~")).forEach(names::add);
+        }
+        if (!p.waitFor(60, TimeUnit.SECONDS)) p.destroyForcibly();
+        return names;
+    }
+}
