@@ -328,20 +328,24 @@ final class HubApi extends Handler.Abstract {
     private static ObjectNode deliveries(List<DurableQueues.Lease> leases) {
         ObjectNode o = JSON.createObjectNode();
         ArrayNode out = o.putArray("deliveries");
-        for (DurableQueues.Lease l : leases) {
-            Message m = l.message();
-            ObjectNode d = out.addObject();
-            d.put("lease", l.id());
-            d.put("attempt", l.attempt());
-            d.put("id", m.id());
-            d.put("destination", m.destination().toString());
-            ObjectNode h = d.putObject("headers");
-            m.headers().forEach(h::put);
-            d.put("payload", Base64.getEncoder().encodeToString(m.payload()));
-            if (m.orderingKey() != null) d.put("key", m.orderingKey());
-            if (m.notBefore() != null) d.put("notBefore", m.notBefore().toEpochMilli());
-        }
+        for (DurableQueues.Lease l : leases) out.add(delivery(l));
         return o;
+    }
+
+    /** One delivery as JSON: the form of {@code /v1/receive}'s answers and of a push's JSON envelope. */
+    static ObjectNode delivery(DurableQueues.Lease l) {
+        Message m = l.message();
+        ObjectNode d = JSON.createObjectNode();
+        d.put("lease", l.id());
+        d.put("attempt", l.attempt());
+        d.put("id", m.id());
+        d.put("destination", m.destination().toString());
+        ObjectNode h = d.putObject("headers");
+        m.headers().forEach(h::put);
+        d.put("payload", Base64.getEncoder().encodeToString(m.payload()));
+        if (m.orderingKey() != null) d.put("key", m.orderingKey());
+        if (m.notBefore() != null) d.put("notBefore", m.notBefore().toEpochMilli());
+        return d;
     }
 
     private static String sessionId(JsonNode body, boolean required) {

@@ -499,18 +499,9 @@ final class PushDispatcher implements AutoCloseable {
      * one document that every language parses.
      */
     static byte[] jsonEnvelope(DurableQueues.Lease l, PushSubscription sub) {
-        Message m = l.message();
-        ObjectNode o = JSON.createObjectNode();
-        o.put("id", m.id());
-        o.put("attempt", l.attempt());
+        ObjectNode o = HubApi.delivery(l);
         o.put("maxAttempts", sub.maxAttempts());
-        o.put("lease", l.id());
         o.put("leaseMs", sub.leaseMs());
-        o.put("destination", m.destination().toString());
-        if (m.orderingKey() != null) o.put("key", m.orderingKey());
-        ObjectNode h = o.putObject("headers");
-        m.headers().forEach(h::put);
-        o.put("payload", Base64.getEncoder().encodeToString(m.payload()));
         try {
             return JSON.writeValueAsBytes(o);
         } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
