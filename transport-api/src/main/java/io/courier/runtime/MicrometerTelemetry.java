@@ -3,6 +3,7 @@ package io.courier.runtime;
 import io.courier.Destination;
 import io.courier.Message;
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
@@ -25,13 +26,19 @@ final class MicrometerTelemetry implements Telemetry {
     static final String REDELIVERIES = "courier.redeliveries";
     static final String DEAD_LETTERS = "courier.dead.letters";
     static final String IN_FLIGHT = "courier.in.flight";
+    static final String PREFETCH_USED = "courier.prefetch.used";
+    static final String ACKS_PER_CALL = "courier.acks.per.call";
     static final String LEASE_EXTENSIONS = "courier.lease.extensions";
     static final String BACKLOG = "courier.backlog";
 
     private final MeterRegistry registry;
     private final String system;
     /** The subscriptions' unsettled counts per group, each set read by the group's one in-flight gauge. */
-    private final Map<String, Set<IntSupplier>> inFlight = new ConcurrentHashMap<>();
+    private final Map<String, Set<Holder>> inFlight = new ConcurrentHashMap<>();
+    private final Map<String, DistributionSummary> acksPerCall = new ConcurrentHashMap<>();
+
+    /** One subscription's unsettled count and prefetch, summed into its group's gauges. */
+    private record Holder(IntSupplier unsettled, int prefetch) {}
     /** The last backlog told per group, -1 while unknown, each read by the group's one backlog gauge. */
     private final Map<String, AtomicLong> backlogs = new ConcurrentHashMap<>();
 
@@ -118,25 +125,41 @@ final class MicrometerTelemetry implements Telemetry {
     }
 
     /**
-     * One gauge per group, registered once and held strongly (Micrometer holds a gauge's object weakly by default: a
-     * method reference alone would be collected and read NaN), summing the counts of the group's subscriptions.
+     * Two gauges per group, registered once and held strongly (Micrometer holds a gauge's object weakly by default: a
+     * method reference alone would be collected and read NaN): the in-flight sum over the group's subscriptions, and
+     * the prefetch use, that sum over the sum of their prefetch.
      */
     @Override
-    public Runnable inFlight(String group, IntSupplier unsettled) {
-        Set<IntSupplier> members = inFlight.computeIfAbsent(group, g -> {
-            Set<IntSupplier> set = ConcurrentHashMap.newKeySet();
-            Gauge.builder(IN_FLIGHT, set, MicrometerTelemetry::sum).strongReference(true)
+    public Runnable inFlight(String group, IntSupplier unsettled, int prefetch) {
+        Set<Holder> members = inFlight.computeIfAbsent(group, g -> {
+            Set<Holder> set = ConcurrentHashMap.newKeySet();
+            Gauge.builder(IN_FLIGHT, set, MicrometerTelemetry::unsettled).strongReference(true)
+                    .tags("messaging.system", system, "messaging.consumer.group.name", g).register(registry);
+            Gauge.builder(PREFETCH_USED, set, MicrometerTelemetry::prefetchUse).strongReference(true)
                     .tags("messaging.system", system, "messaging.consumer.group.name", g).register(registry);
             return set;
         });
-        members.add(unsettled);
-        return () -> members.remove(unsettled);
+        Holder h = new Holder(unsettled, prefetch);
+        members.add(h);
+        return () -> members.remove(h);
     }
 
-    private static double sum(Set<IntSupplier> counts) {
+    @Override
+    public void acksHanded(String group, int count) {
+        acksPerCall.computeIfAbsent(group, g -> DistributionSummary.builder(ACKS_PER_CALL)
+                .tags("messaging.system", system, "messaging.consumer.group.name", g).register(registry)).record(count);
+    }
+
+    private static double unsettled(Set<Holder> holders) {
         long sum = 0;
-        for (IntSupplier c : counts) sum += c.getAsInt();
+        for (Holder h : holders) sum += h.unsettled().getAsInt();
         return sum;
+    }
+
+    private static double prefetchUse(Set<Holder> holders) {
+        long prefetch = 0;
+        for (Holder h : holders) prefetch += h.prefetch();
+        return prefetch == 0 ? 0 : unsettled(holders) / prefetch;
     }
 
     private Counter groupCounter(String name, String group, String key, String value) {

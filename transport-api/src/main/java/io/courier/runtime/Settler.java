@@ -161,6 +161,7 @@ final class Settler {
         List<Received> received = new ArrayList<>(batch.size());
         for (RuntimeDelivery d : batch) received.add(d.received);
         safely(() -> receiver.ack(received));
+        host.telemetry().acksHanded(options.group(), received.size());
         batch.forEach(unsettled::remove);
         onChange.run();
     }

@@ -53,7 +53,11 @@ public interface Telemetry {
 
     /**
      * Adds one subscription's unsettled deliveries to the in-flight gauge of {@code group}, which shows the sum over
-     * the group's subscriptions of this Courier; the returned action removes them again (at the subscription's close).
+     * the group's subscriptions of this Courier, and its {@code prefetch} to the group's prefetch-use gauge (unsettled
+     * over prefetch, 0 to 1); the returned action removes both again (at the subscription's close).
      */
-    default Runnable inFlight(String group, IntSupplier unsettled) { return () -> { }; }
+    default Runnable inFlight(String group, IntSupplier unsettled, int prefetch) { return () -> { }; }
+
+    /** The runtime handed {@code count} coalesced acks of {@code group} to its receiver in one call. */
+    default void acksHanded(String group, int count) { }
 }

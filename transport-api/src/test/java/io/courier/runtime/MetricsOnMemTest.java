@@ -68,8 +68,14 @@ class MetricsOnMemTest {
                     first.inFlight() + " + " + second.inFlight());
             System.gc();
             assertEquals(4, gauge(g), "one gauge per group, summing both subscriptions, not collected by a GC");
+            assertEquals(1.0, registry.get(MicrometerTelemetry.PREFETCH_USED).tag("messaging.consumer.group.name", g).gauge().value(),
+                    "4 unsettled of a prefetch of 2 + 2: the group's prefetch is used up");
             release.countDown();
             assertTrue(Await.until(() -> gauge(g) == 0, Duration.ofSeconds(10)), "settled: " + gauge(g));
+            assertEquals(0.0, registry.get(MicrometerTelemetry.PREFETCH_USED).tag("messaging.consumer.group.name", g).gauge().value());
+            var acks = registry.get(MicrometerTelemetry.ACKS_PER_CALL).tag("messaging.consumer.group.name", g).summary();
+            assertEquals(4, acks.totalAmount(), "every ack handed over, counted in the calls that carried it");
+            assertTrue(acks.count() >= 1 && acks.count() <= 4, "acks coalesced into at most 4 calls: " + acks.count());
             first.close();
             second.close();
             System.gc();
