@@ -1259,8 +1259,9 @@ public abstract class ConformanceSuite {
     /**
      * A consumer process dies holding messages (SIGKILL of a JVM of its own; where the transport lives inside this
      * JVM, {@code mem://} and {@code sim://}, a consumer frozen dead instead): a member subscribing after it takes the
-     * whole backlog, the dead one's messages within its ack deadline plus {@link #RECOVERY_MARGIN}, and drains at no
-     * less than half the rate at which the same subscription drains a backlog in steady state.
+     * whole backlog, the dead one's messages within its ack deadline plus {@link #RECOVERY_MARGIN}, and drains the
+     * messages the dead one never took (first deliveries) at no less than half the rate at which the same
+     * subscription drains a backlog in steady state.
      */
     @Test
     @Clause("C18")
@@ -1314,7 +1315,9 @@ public abstract class ConformanceSuite {
         assertTrue(missing.isEmpty(), "the dead consumer's messages " + missing + " did not reach the survivor within " + bound
                 + " ms (ack deadline " + ackDeadline + " + " + RECOVERY_MARGIN + " + the backlog at half the steady rate)");
         lossCheck(batch(g, 0, n).stream().map(Message::id).toList(), col, LONG);
-        double after = rateOf(col, n);
+        // what the dead consumer took (held, prefetched, or in pull requests the broker still served to it) comes back
+        // as redeliveries within the bound above; the rest of the backlog is the drain rate's measure
+        double after = rateOf(col.seen().stream().filter(x -> x.attempt() == 1 && !held.contains(x.id())).toList());
         System.out.printf("C18 on %s: steady %.0f msg/s, after the crash %.0f msg/s; the dead consumer's %d held messages back after %d ms%n",
                 fx.name(), steady, after, held.size(), col.seen().stream().filter(x -> held.contains(x.id())).mapToLong(Collector.Seen::atMillis).max().orElse(0) - killedAt);
         assertTrue(after >= steady / 2, String.format("after the crash the backlog drained at %.0f msg/s, below half the steady %.0f msg/s", after, steady));
@@ -1327,17 +1330,14 @@ public abstract class ConformanceSuite {
         Subscription s = subscribe(courier, opts(g).build(), col.as("steady"));
         lossCheck(batch(g, 0, n).stream().map(Message::id).toList(), col, LONG);
         s.close();
-        return rateOf(col, n);
+        return rateOf(col.seen());
     }
 
-    /**
-     * Deliveries per second from the first to the {@code n - 100}th a collector saw (the last 100 left out: a dead
-     * consumer's messages come back at the end, after their lease, and are timed by the bound instead).
-     */
-    private static double rateOf(Collector col, int n) {
-        List<Long> at = col.seen().stream().map(Collector.Seen::atMillis).sorted().toList();
-        int last = Math.min(at.size(), n - 100) - 1;
-        return last * 1000.0 / Math.max(1, at.get(last) - at.get(0));
+    /** Deliveries per second from the first to the last of {@code seen}. */
+    private static double rateOf(List<Collector.Seen> seen) {
+        List<Long> at = seen.stream().map(Collector.Seen::atMillis).sorted().toList();
+        if (at.size() < 2) return 0;
+        return (at.size() - 1) * 1000.0 / Math.max(1, at.get(at.size() - 1) - at.get(0));
     }
 
     // =====================================================================================================

@@ -16,8 +16,13 @@ final class Errors {
 
     private Errors() {}
 
+    /**
+     * The failure itself, past the futures' wrappers and past the bare {@code RuntimeException} in which jnats wraps an
+     * I/O failure of an asynchronous publish (e.g. "Error Publishing: 503 No Responders" while JetStream restarts).
+     */
     static Throwable unwrap(Throwable t) {
-        while ((t instanceof ExecutionException || t instanceof CompletionException) && t.getCause() != null) t = t.getCause();
+        while (t.getCause() != null && (t instanceof ExecutionException || t instanceof CompletionException
+                || (t.getClass() == RuntimeException.class && t.getCause() instanceof IOException))) t = t.getCause();
         return t;
     }
 

@@ -24,6 +24,14 @@ class ErrorsTest {
         assertTrue(mapped.getMessage().contains("not answering"), mapped.getMessage());
     }
 
+    /** Seen in the full run (C12 strict): an async publish during a restart fails with the 503 inside an IOException inside a RuntimeException. */
+    @Test
+    void c12_aPublishFailureWrappedByJnatsIsTransportUnavailable() {
+        RuntimeException e = new RuntimeException(new java.io.IOException("Error Publishing: 503 No Responders Available For Request"));
+        CourierException mapped = Errors.general(new java.util.concurrent.CompletionException(e), settings, "send of message m1 to g.s");
+        assertInstanceOf(TransportUnavailableException.class, mapped, mapped.getMessage());
+    }
+
     @Test
     void c14_aRefusalOfJetStreamStaysARefusal() {
         JetStreamApiException e = new JetStreamApiException(Error.JsBadRequestErr);
