@@ -14,15 +14,15 @@ import org.slf4j.LoggerFactory;
  * Keeps {@code courier_messages} bounded. Every claim leaves a dead row version and every ack another; a queue
  * table turns over its whole content many times a minute, faster than autovacuum's defaults react (a scale factor
  * of 20 % of a table that is nearly empty), and some servers run with autovacuum off. So the transport vacuums its
- * table itself: every {@link #EVERY}, when this process has claimed at least {@link #MIN_CHURN} rows since the last
- * look (an idle process costs no query), it reads the server's dead-row count and runs
- * {@code VACUUM (SKIP_LOCKED)} once the dead rows pass {@link #MIN_DEAD} and the live ones. {@code SKIP_LOCKED}: when
- * another process (or autovacuum) is already vacuuming the table, this one skips its turn instead of waiting.
+ * table itself, counting its own claims rather than trusting the server's statistics (a backend reports its dead
+ * rows up to 10 s late when it goes idle): every {@link #EVERY}, once this process's claims since its last vacuum
+ * left about {@link #MIN_DEAD} dead rows (two per claimed row) and more than the table's live rows, it runs
+ * {@code VACUUM (SKIP_LOCKED)}. An idle process costs no query. {@code SKIP_LOCKED}: when another process (or
+ * autovacuum) is already vacuuming the table, this one skips its turn instead of waiting.
  */
 final class Vacuum {
     private static final Logger log = LoggerFactory.getLogger(Vacuum.class);
     static final Duration EVERY = Duration.ofSeconds(5);
-    static final long MIN_CHURN = 1_000;
     static final long MIN_DEAD = 10_000;
 
     private final PgSettings settings;
@@ -46,26 +46,25 @@ final class Vacuum {
             } catch (InterruptedException e) {
                 return;
             }
-            if (churn.get() < MIN_CHURN) continue;
-            churn.set(0);
+            long dead = 2 * churn.get();
+            if (dead < MIN_DEAD) continue;
             try (Connection c = settings.connect("vacuum")) {
-                vacuumIfDead(c);
+                if (vacuumIfDead(c, dead)) churn.addAndGet(-dead / 2);
             } catch (SQLException e) {
                 log.debug("transport=postgres vacuum of {} skipped ({})", table, Errors.rootMessage(e));
             }
         }
     }
 
-    private void vacuumIfDead(Connection c) throws SQLException {
-        long dead, live;
+    /** Vacuums when the {@code dead} rows this process left outnumber the table's live rows; true when it did. */
+    private boolean vacuumIfDead(Connection c, long dead) throws SQLException {
+        long live;
         try (Statement st = c.createStatement();
-             ResultSet rs = st.executeQuery("SELECT n_dead_tup, n_live_tup FROM pg_stat_user_tables WHERE schemaname = '"
+             ResultSet rs = st.executeQuery("SELECT n_live_tup FROM pg_stat_user_tables WHERE schemaname = '"
                      + settings.schema + "' AND relname = 'courier_messages'")) {
-            if (!rs.next()) return;
-            dead = rs.getLong(1);
-            live = rs.getLong(2);
+            live = rs.next() ? rs.getLong(1) : 0;
         }
-        if (dead < MIN_DEAD || dead < live) return;
+        if (dead < live) return false;
         long t0 = System.nanoTime();
         try (Statement st = c.createStatement()) {
             st.execute("VACUUM (SKIP_LOCKED) " + table);
@@ -77,6 +76,7 @@ final class Vacuum {
                 }
             }
         }
-        log.debug("transport=postgres vacuumed {} ({} dead, {} live rows) in {} ms", table, dead, live, (System.nanoTime() - t0) / 1_000_000);
+        log.debug("transport=postgres vacuumed {} (~{} dead, {} live rows) in {} ms", table, dead, live, (System.nanoTime() - t0) / 1_000_000);
+        return true;
     }
 }
