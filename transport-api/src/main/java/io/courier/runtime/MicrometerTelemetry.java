@@ -135,10 +135,12 @@ final class MicrometerTelemetry implements Telemetry {
             Set<Holder> set = ConcurrentHashMap.newKeySet();
             Gauge.builder(IN_FLIGHT, set, MicrometerTelemetry::unsettled).strongReference(true)
                     .tags("messaging.system", system, "messaging.consumer.group.name", g).register(registry);
-            Gauge.builder(PREFETCH_USED, set, MicrometerTelemetry::prefetchUse).strongReference(true)
-                    .tags("messaging.system", system, "messaging.consumer.group.name", g).register(registry);
             return set;
         });
+        if (prefetch > 0) { // a subscription's; the hub's own in-flight count has no prefetch
+            Gauge.builder(PREFETCH_USED, members, MicrometerTelemetry::prefetchUse).strongReference(true)
+                    .tags("messaging.system", system, "messaging.consumer.group.name", group).register(registry);
+        }
         Holder h = new Holder(unsettled, prefetch);
         members.add(h);
         return () -> members.remove(h);

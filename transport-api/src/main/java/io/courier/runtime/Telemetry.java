@@ -58,6 +58,9 @@ public interface Telemetry {
      */
     default Runnable inFlight(String group, IntSupplier unsettled, int prefetch) { return () -> { }; }
 
+    /** An in-flight count with no prefetch (the hub's own, per group): the in-flight gauge only. */
+    default Runnable inFlight(String group, IntSupplier unsettled) { return inFlight(group, unsettled, 0); }
+
     /** The runtime handed {@code count} coalesced acks of {@code group} to its receiver in one call. */
     default void acksHanded(String group, int count) { }
 }
