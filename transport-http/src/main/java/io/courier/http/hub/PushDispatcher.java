@@ -60,6 +60,8 @@ final class PushDispatcher implements AutoCloseable {
     static final long MAX_RETRY_AFTER_MS = 3_600_000;
     /** How long a request slot stays idle after a not-taken answer: its Retry-After (1 s when absent), within 100 ms to 30 s. */
     static final long NOT_TAKEN_PAUSE_MS = 1_000, MIN_NOT_TAKEN_PAUSE_MS = 100, MAX_NOT_TAKEN_PAUSE_MS = 30_000;
+    /** How long a request slot stays idle after a refused connection: 100 ms, doubling per refusal in a row, at most 30 s. */
+    static final long MIN_UNREACHABLE_PAUSE_MS = 100, MAX_UNREACHABLE_PAUSE_MS = 30_000;
 
     private final DurableQueues queues;
     private final ExecutorService executor;
@@ -233,6 +235,7 @@ final class PushDispatcher implements AutoCloseable {
             o.put("accepted202", e.held.get());
             o.put("retried", e.retried.get());
             o.put("notTaken", e.notTaken.get());
+            o.put("unreachable", e.unreachable.get());
             o.put("deadLettered", e.dead.get());
             if (e.last != null) o.put("lastOutcome", e.last);
             out.add(o);
@@ -257,7 +260,9 @@ final class PushDispatcher implements AutoCloseable {
         final RetryPolicy retry;
         final AtomicInteger inFlight = new AtomicInteger(), maxInFlight = new AtomicInteger();
         final AtomicLong pushed = new AtomicLong(), acked = new AtomicLong(), held = new AtomicLong(), retried = new AtomicLong(), dead = new AtomicLong(),
-                notTaken = new AtomicLong();
+                notTaken = new AtomicLong(), unreachable = new AtomicLong();
+        /** Connections refused in a row (0 once the endpoint answers): the pause after the next refusal doubles with it. */
+        final AtomicInteger refusedInARow = new AtomicInteger();
         volatile String last;
         volatile boolean stopped;
         volatile long renewedAt = System.currentTimeMillis();
@@ -371,13 +376,13 @@ final class PushDispatcher implements AutoCloseable {
                 } catch (IOException ignored) {
                     // nothing to do
                 }
+            } catch (ConnectException | java.net.http.HttpConnectTimeoutException e) {
+                boolean mine = giveBack(d);
+                unreachable(l, d, e instanceof ConnectException ? "connection refused or unreachable" : "no connection within 5 s");
+                return !mine;
             } catch (HttpTimeoutException e) {
                 boolean mine = giveBack(d);
                 failed(l, d, "no answer within " + sub.timeoutMs() + " ms");
-                return !mine;
-            } catch (ConnectException e) {
-                boolean mine = giveBack(d);
-                failed(l, d, "connection refused or unreachable");
                 return !mine;
             } catch (IOException e) {
                 boolean mine = giveBack(d);
@@ -388,6 +393,10 @@ final class PushDispatcher implements AutoCloseable {
                 return !giveBack(d); // the hub is stopping: the lease is released with the session
             } finally {
                 inFlight.decrementAndGet();
+            }
+            if (refusedInARow.getAndSet(0) > 0) {
+                log.info("hub: push endpoint reachable again transport=http destination={} subscription={} url={}",
+                        l.message().destination(), sub.id(), sub.safeUrl());
             }
             if (status == 202) {
                 held.incrementAndGet();
@@ -432,6 +441,30 @@ final class PushDispatcher implements AutoCloseable {
             long pause = Math.max(MIN_NOT_TAKEN_PAUSE_MS, Math.min(MAX_NOT_TAKEN_PAUSE_MS, ms < 0 ? NOT_TAKEN_PAUSE_MS : ms));
             log.debug("hub: push not taken transport=http destination={} message={} subscription={} (HTTP {}): released uncounted, slot idle {} ms",
                     l.message().destination(), l.message().id(), sub.id(), status, pause);
+            try {
+                Thread.sleep(pause);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+
+        /**
+         * The endpoint could not be reached, so the delivery never left the hub: like a consumer that is not there, this
+         * is no attempt of the message (a dead worker's endpoint must not run the messages of its group into the dead
+         * letters while other members live). The lease goes back uncounted and at once, and this request slot stays idle
+         * for a pause that doubles with every refusal in a row (see {@link #MAX_UNREACHABLE_PAUSE_MS}).
+         */
+        private void unreachable(DurableQueues.Lease l, MemEngine.Delivered d, String what) {
+            unreachable.incrementAndGet();
+            last = what;
+            queues.release(d);
+            int inARow = refusedInARow.incrementAndGet();
+            if (inARow == 1) {
+                log.warn("hub: push endpoint unreachable transport=http destination={} message={} subscription={} url={} ({}): "
+                        + "deliveries go back uncounted, retried with backoff up to {} ms", l.message().destination(), l.message().id(),
+                        sub.id(), sub.safeUrl(), what, MAX_UNREACHABLE_PAUSE_MS);
+            }
+            long pause = Math.min(MAX_UNREACHABLE_PAUSE_MS, MIN_UNREACHABLE_PAUSE_MS << Math.min(inARow - 1, 20));
             try {
                 Thread.sleep(pause);
             } catch (InterruptedException e) {

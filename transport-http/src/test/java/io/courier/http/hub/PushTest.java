@@ -316,7 +316,8 @@ class PushTest {
         JsonNode failing = null;
         for (JsonNode n : call("GET", "/v1/push", null).body().get("subscriptions")) if (n.get("group").asText().equals(dead)) failing = n;
         assertNotNull(failing);
-        assertTrue(failing.get("retried").asLong() > 0, failing.toString());
+        assertTrue(failing.get("unreachable").asLong() > 0, failing.toString());
+        assertEquals(0, failing.get("retried").asLong(), "a refused connection is no attempt: " + failing);
         assertTrue(failing.get("maxInFlightSeen").asInt() <= 2, failing.toString());
         assertTrue(failing.get("lastOutcome").asText().contains("refused"), failing.toString());
         JsonNode g = group(dead);
@@ -339,5 +340,32 @@ class PushTest {
         String list = call("GET", "/v1/push", null).body().toString();
         assertTrue(list.contains(kept), list);
         assertFalse(list.contains(dropped), "not renewed for its ttl: removed: " + list);
+    }
+
+    /**
+     * A worker process dies and its endpoint refuses connections while another member of the group lives: the refused
+     * pushes are no attempts, so no message of the group reaches its dead letters and every one reaches the living
+     * endpoint on its first attempt. (Before, each refused push counted: with maxAttempts 3 about one message in eight,
+     * refused three times in a row, was dead-lettered — the C18 loss of 29 in 1,000 on http-push.)
+     */
+    @Test
+    void anEndpointThatRefusesConnectionsCountsNoAttemptsWhileAnotherMemberLives() throws Exception {
+        String g = group();
+        Answer a = call("POST", "/v1/push", "{\"group\":\"" + g + "\",\"url\":\"http://127.0.0.1:1/\",\"secret\":\"" + SECRET
+                + "\",\"concurrency\":4,\"maxAttempts\":3,\"retryInitialMs\":1,\"retryMaxMs\":5}");
+        assertEquals(200, a.status(), String.valueOf(a.body()));
+        String url = serve((s, ex) -> 200);
+        subscribe(g, url, ",\"concurrency\":4,\"maxAttempts\":3,\"retryInitialMs\":1,\"retryMaxMs\":5");
+        int n = 300;
+        for (int i = 0; i < n; i++) send(g, "m" + i);
+        await("every message acked by the living endpoint", Duration.ofSeconds(60),
+                () -> seen.stream().map(Seen::id).distinct().count() >= n && drained(g));
+        assertEquals(List.of(1), seen.stream().map(Seen::attempt).distinct().toList(), "every message on its first attempt");
+        assertEquals(0, group(g + ".dlq") == null ? 0 : group(g + ".dlq").get("depth").asInt(), "nothing dead-lettered");
+        JsonNode dead = null;
+        for (JsonNode s : call("GET", "/v1/push", null).body().get("subscriptions")) if (s.get("url").asText().contains(":1/")) dead = s;
+        assertNotNull(dead);
+        assertTrue(dead.get("unreachable").asLong() > 0, dead.toString());
+        assertEquals(0, dead.get("deadLettered").asLong(), dead.toString());
     }
 }
