@@ -186,6 +186,10 @@ final class PushReceiver implements Receiver {
     @Override
     public void nack(List<? extends Received> deliveries, Duration delay) { queue("nack", deliveries, delay.toMillis()); }
 
+    /** Gives back deliveries no handler saw: the hub requeues them at once without counting an attempt (C15). */
+    @Override
+    public void release(List<? extends Received> deliveries) { queue("release", deliveries, 0); }
+
     @Override
     public void extendLease(List<? extends Received> deliveries, Duration extension) { queue("extend", deliveries, extension.toMillis()); }
 

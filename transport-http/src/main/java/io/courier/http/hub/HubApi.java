@@ -360,7 +360,12 @@ final class HubApi extends Handler.Abstract {
         List<MemEngine.Delivered> acks = new ArrayList<>();
         JsonNode ackList = Fields.array(body, "ack", "ack", false);
         if (ackList != null) for (int i = 0; i < ackList.size(); i++) acks.add(lease(Fields.lease(ackList.get(i), "ack[" + i + "]"), "ack[" + i + "]"));
-        int nacked = 0, extended = 0, dead = 0;
+        List<MemEngine.Delivered> releases = new ArrayList<>();
+        JsonNode releaseList = Fields.array(body, "release", "release", false);
+        if (releaseList != null) {
+            for (int i = 0; i < releaseList.size(); i++) releases.add(lease(Fields.lease(releaseList.get(i), "release[" + i + "]"), "release[" + i + "]"));
+        }
+        int nacked = 0, extended = 0, dead = 0, released = 0;
         JsonNode nacks = Fields.array(body, "nack", "nack", false);
         JsonNode extends_ = Fields.array(body, "extend", "extend", false);
         JsonNode deads = Fields.array(body, "deadLetter", "deadLetter", false);
@@ -382,6 +387,7 @@ final class HubApi extends Handler.Abstract {
         }
         // the request is valid: apply it
         for (int i = 0; i < delays.length; i++) nacked += queues.nack(nackLeases.get(i), delays[i]);
+        for (MemEngine.Delivered d : releases) released += queues.release(d);
         for (int i = 0; i < extensions.length; i++) extended += queues.extend(extendLeases.get(i), extensions[i]);
         List<CompletableFuture<Boolean>> deadDone = new ArrayList<>();
         for (int i = 0; i < reasons.length; i++) deadDone.add(queues.deadLetter(deadLeases.get(i), reasons[i]));
@@ -390,6 +396,7 @@ final class HubApi extends Handler.Abstract {
         ObjectNode o = JSON.createObjectNode();
         o.put("acked", acked);
         o.put("nacked", nacked);
+        o.put("released", released);
         o.put("extended", extended);
         o.put("deadLettered", dead);
         return o;

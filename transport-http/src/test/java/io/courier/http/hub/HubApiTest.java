@@ -215,4 +215,35 @@ class HubApiTest {
             r.close();
         }
     }
+
+    /**
+     * A receiver gives back deliveries no handler saw (the runtime closing with prefetched ones): they come again at
+     * once with the same attempt number. Before, the hub receiver had no release and nacked them, which counted.
+     */
+    @Test
+    void aReleasedDeliveryComesBackWithoutAnAttemptCounted() throws Exception {
+        String g = group();
+        try (Courier c = Courier.connect(hub.url() + "?token=" + TOKEN)) {
+            c.send(Message.to("any@" + g).id("r1").build()).get();
+            Receiver r = c.transport().openReceiver(new ReceiverSpec(g, null, 10, Duration.ofSeconds(30)));
+            List<? extends Received> got = r.receive(10, Duration.ofSeconds(5));
+            assertEquals(1, got.size());
+            assertEquals(1, got.get(0).attempt());
+            r.release(got);
+            List<? extends Received> again = r.receive(10, Duration.ofSeconds(5));
+            assertEquals(1, again.size(), "a released delivery is delivered again at once");
+            assertEquals(1, again.get(0).attempt(), "a release is no attempt (C15)");
+            r.ack(again);
+            r.close();
+        }
+        String s = UUID.randomUUID().toString();
+        post("/v1/send", "{\"messages\":[{\"destination\":\"any@" + g + "\",\"id\":\"r2\"}]}");
+        Answer first = post("/v1/receive", "{\"session\":\"" + s + "\",\"group\":\"" + g + "\",\"waitMs\":1000}");
+        String lease = first.body.get("deliveries").get(0).get("lease").asText();
+        Answer released = post("/v1/settle", "{\"session\":\"" + s + "\",\"release\":[\"" + lease + "\"]}");
+        assertEquals(1, released.body.get("released").asInt(), released.body.toString());
+        Answer again = post("/v1/receive", "{\"session\":\"" + s + "\",\"group\":\"" + g + "\",\"waitMs\":1000}");
+        assertEquals(1, again.body.get("deliveries").get(0).get("attempt").asInt(), again.body.toString());
+        assertEquals(400, post("/v1/settle", "{\"release\":[\"not-a-lease\"]}").status, "a malformed lease in release is refused");
+    }
 }
