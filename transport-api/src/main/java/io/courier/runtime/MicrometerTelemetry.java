@@ -33,14 +33,30 @@ final class MicrometerTelemetry implements Telemetry {
 
     private final MeterRegistry registry;
     private final String system;
-    /** The subscriptions' unsettled counts per group, each set read by the group's one in-flight gauge. */
-    private final Map<String, Set<Holder>> inFlight = new ConcurrentHashMap<>();
+    private final Gauges gauges;
     private final Map<String, DistributionSummary> acksPerCall = new ConcurrentHashMap<>();
 
     /** One subscription's unsettled count and prefetch, summed into its group's gauges. */
     private record Holder(IntSupplier unsettled, int prefetch) {}
-    /** The last backlog told per group, -1 while unknown, each read by the group's one backlog gauge. */
-    private final Map<String, AtomicLong> backlogs = new ConcurrentHashMap<>();
+
+    /** A gauge's identity in its registry: messaging system and group. */
+    private record GaugeKey(String system, String group) {}
+
+    /**
+     * What a registry's gauges read, shared by every instance on that registry: Micrometer keeps the first gauge of an
+     * id and refuses the others, so the Couriers of one process that share a registry must feed the same objects.
+     */
+    private static final class Gauges {
+        /** The subscriptions' unsettled counts per group, each set read by the group's one in-flight gauge. */
+        final Map<GaugeKey, Set<Holder>> inFlight = new ConcurrentHashMap<>();
+        /** The last backlog told per group, -1 while unknown, each read by the group's one backlog gauge. */
+        final Map<GaugeKey, AtomicLong> backlogs = new ConcurrentHashMap<>();
+        /** The groups whose prefetch-use gauge is registered. */
+        final Set<GaugeKey> prefetchUse = ConcurrentHashMap.newKeySet();
+    }
+
+    /** Per registry (held weakly: a registry that is dropped takes its gauges' state with it). */
+    private static final Map<MeterRegistry, Gauges> GAUGES = java.util.Collections.synchronizedMap(new java.util.WeakHashMap<>());
 
     /** What tells the per-message meters apart: group (null for sends), destination, failure class (null: success). */
     private record MeterKey(String group, Destination destination, Class<?> error) { }
@@ -54,6 +70,7 @@ final class MicrometerTelemetry implements Telemetry {
     MicrometerTelemetry(Object registry, String system) {
         this.registry = (MeterRegistry) registry;
         this.system = system;
+        this.gauges = GAUGES.computeIfAbsent(this.registry, r -> new Gauges());
     }
 
     @Override
@@ -83,10 +100,10 @@ final class MicrometerTelemetry implements Telemetry {
     /** One gauge per group, registered at its first value and held strongly; NaN while the broker cannot tell. */
     @Override
     public void backlog(String group, OptionalLong backlog) {
-        AtomicLong value = backlogs.computeIfAbsent(group, g -> {
+        AtomicLong value = gauges.backlogs.computeIfAbsent(new GaugeKey(system, group), k -> {
             AtomicLong v = new AtomicLong();
             Gauge.builder(BACKLOG, v, x -> x.get() < 0 ? Double.NaN : x.get()).strongReference(true)
-                    .tags("messaging.system", system, "messaging.consumer.group.name", g).register(registry);
+                    .tags("messaging.system", system, "messaging.consumer.group.name", group).register(registry);
             return v;
         });
         value.set(backlog.orElse(-1));
@@ -131,13 +148,14 @@ final class MicrometerTelemetry implements Telemetry {
      */
     @Override
     public Runnable inFlight(String group, IntSupplier unsettled, int prefetch) {
-        Set<Holder> members = inFlight.computeIfAbsent(group, g -> {
+        GaugeKey key = new GaugeKey(system, group);
+        Set<Holder> members = gauges.inFlight.computeIfAbsent(key, k -> {
             Set<Holder> set = ConcurrentHashMap.newKeySet();
             Gauge.builder(IN_FLIGHT, set, MicrometerTelemetry::unsettled).strongReference(true)
-                    .tags("messaging.system", system, "messaging.consumer.group.name", g).register(registry);
+                    .tags("messaging.system", system, "messaging.consumer.group.name", group).register(registry);
             return set;
         });
-        if (prefetch > 0) { // a subscription's; the hub's own in-flight count has no prefetch
+        if (prefetch > 0 && gauges.prefetchUse.add(key)) { // a subscription's (the hub's in-flight count has none); once
             Gauge.builder(PREFETCH_USED, members, MicrometerTelemetry::prefetchUse).strongReference(true)
                     .tags("messaging.system", system, "messaging.consumer.group.name", group).register(registry);
         }

@@ -83,6 +83,32 @@ class MetricsOnMemTest {
         }
     }
 
+    /**
+     * Two Couriers of one process share one registry (the demo's three workers; an application with a Courier per
+     * broker): the group's in-flight gauge sums the subscriptions of both. Before, the second Courier's gauge was
+     * refused by Micrometer ("This Gauge has been already registered", a WARN) and its subscriptions never counted.
+     */
+    @Test
+    void twoCouriersOnOneRegistryShareTheGroupsGauges() throws Exception {
+        String g = "inflight2-" + System.nanoTime();
+        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        try (Courier a = Courier.connect("mem://inflight2", CourierOptions.defaults().meterRegistry(registry));
+             Courier b = Courier.connect("mem://inflight2", CourierOptions.defaults().meterRegistry(registry))) {
+            SubscriptionOptions o = SubscriptionOptions.group(g).prefetch(2).concurrency(2).pollWait(Duration.ofMillis(20)).build();
+            var first = a.subscribe(o, d -> release.await());
+            var second = b.subscribe(o.toBuilder().member("m2").build(), d -> release.await());
+            List<Message> batch = new ArrayList<>();
+            for (int i = 0; i < 4; i++) batch.add(Message.to(Destination.any(g)).id(Integer.toString(i)).payload("p").build());
+            a.send(batch).join();
+            assertTrue(Await.until(() -> first.inFlight() == 2 && second.inFlight() == 2, Duration.ofSeconds(10)),
+                    first.inFlight() + " + " + second.inFlight());
+            assertEquals(4, gauge(g), "the gauge sums the subscriptions of both Couriers");
+            assertEquals(1.0, registry.get(MicrometerTelemetry.PREFETCH_USED).tag("messaging.consumer.group.name", g).gauge().value());
+            release.countDown();
+            assertTrue(Await.until(() -> gauge(g) == 0, Duration.ofSeconds(10)), "settled: " + gauge(g));
+        }
+    }
+
     private double count(String name) {
         return registry.find(name).counters().stream().mapToDouble(c -> c.count()).sum();
     }
