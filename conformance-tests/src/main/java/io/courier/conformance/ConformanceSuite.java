@@ -1294,11 +1294,7 @@ public abstract class ConformanceSuite {
             child = ChildConsumer.start(fx.url(), g, ackDeadline, log);
             Process c = child;
             perTest.add(() -> c.destroyForcibly());
-            Thread.ofVirtual().start(() -> {
-                try (var in = new java.io.BufferedReader(new java.io.InputStreamReader(c.getInputStream(), StandardCharsets.UTF_8))) {
-                    for (String line; (line = in.readLine()) != null; ) if (line.startsWith("holding ")) held.add(line.substring(8));
-                } catch (java.io.IOException ignored) { /* the child is gone */ }
-            });
+            ChildConsumer.follow(c, held, ConcurrentHashMap.newKeySet());
         }
         long waitUntil = System.currentTimeMillis() + LONG.toMillis();
         while (held.size() < 4 && System.currentTimeMillis() < waitUntil) {
@@ -1329,6 +1325,65 @@ public abstract class ConformanceSuite {
             steady = Math.min(steady, again);
         }
         assertTrue(after >= steady / 2, String.format("after the crash the backlog drained at %.0f msg/s, below half the steady %.0f msg/s", after, steady));
+    }
+
+    /**
+     * A consumer process paused (SIGSTOP) while its handlers run, past its ack deadline, then woken (SIGCONT): the
+     * others take the messages it held within its ack deadline plus {@link #RECOVERY_MARGIN}; once woken it finishes
+     * its handlers and acks late, without crashing; and no message is lost — each is handled to the end by the woken
+     * consumer or by the others (a message handled by both is a duplicate, counted; at least once).
+     */
+    @Test
+    @Clause("C18")
+    public void c18_aPausedConsumerThatWakesUpPastItsAckDeadlineLosesNothing() throws Exception {
+        if (caps.unsupportedReason("C18") != null) unsupported(caps.unsupportedReason("C18"));
+        String scheme = io.courier.spi.TransportUrl.parse(fx.url()).scheme();
+        if (scheme.equals("mem") || scheme.equals("sim")) unsupported("the transport lives in this JVM: there is no consumer process to pause");
+        int n = 200;
+        Duration ackDeadline = Duration.ofSeconds(10);
+        String g = group("c18-pause");
+        List<String> ids = batch(g, 0, n).stream().map(Message::id).toList();
+        courier.send(batch(g, 0, n)).get(60, TimeUnit.SECONDS);
+        Set<String> holding = ConcurrentHashMap.newKeySet(), done = ConcurrentHashMap.newKeySet();
+        Process child = ChildConsumer.start(fx.url(), g, ackDeadline, java.nio.file.Files.createTempFile("courier-c18-pause-", ".log"),
+                Duration.ofSeconds(3));
+        perTest.add(() -> child.destroyForcibly());
+        ChildConsumer.follow(child, holding, done);
+        assertTrue(waitFor(() -> holding.size() >= 4 || !child.isAlive(), LONG), "the child consumer never held its 4 messages");
+        assertTrue(child.isAlive(), "the child consumer exited with " + (child.isAlive() ? "" : child.exitValue()));
+        ChildConsumer.signal(child, "STOP");
+        long pausedAt = System.currentTimeMillis();
+        Set<String> heldWhenPaused = new HashSet<>(holding);
+        heldWhenPaused.removeAll(done);
+        Collector col = new Collector();
+        subscribe(courier, opts(g).build(), col.as("survivor"));
+        Duration bound = ackDeadline.plus(RECOVERY_MARGIN);
+        Set<String> missing = col.awaitAll(heldWhenPaused, bound);
+        long tookOver = System.currentTimeMillis() - pausedAt;
+        ChildConsumer.signal(child, "CONT");
+        assertTrue(missing.isEmpty(), "the paused consumer's messages " + missing + " did not reach the others within " + bound);
+        assertTrue(waitFor(() -> done.containsAll(heldWhenPaused) || !child.isAlive(), Duration.ofSeconds(60)),
+                "the woken consumer did not finish the handlers it ran when paused: " + heldWhenPaused + ", done " + done);
+        assertTrue(child.isAlive(), "the woken consumer died acking late (exit " + (child.isAlive() ? "" : child.exitValue()) + ")");
+        long end = System.currentTimeMillis() + LONG.toMillis();
+        Set<String> handled = new HashSet<>();
+        while (System.currentTimeMillis() < end) {
+            handled.clear();
+            handled.addAll(col.ids());
+            handled.addAll(done);
+            if (handled.containsAll(ids)) break;
+            Thread.sleep(50);
+        }
+        ChildConsumer.kill(child);
+        Set<String> lost = new HashSet<>(ids);
+        lost.removeAll(handled);
+        Set<String> both = new HashSet<>(done);
+        both.retainAll(col.ids());
+        long duplicates = both.size() + col.duplicates();
+        report.count(n, lost.size(), duplicates);
+        System.out.printf("C18 pause on %s: %d held when paused, back to the others after %d ms; sent %d, lost %d, duplicates %d%n",
+                fx.name(), heldWhenPaused.size(), tookOver, n, lost.size(), duplicates);
+        assertTrue(lost.isEmpty(), "lost " + lost.size() + " of " + n + " messages (e.g. " + lost.stream().limit(5).toList() + ")");
     }
 
     /** The rate at which a default subscription drains a backlog of {@code n} messages of a fresh group. */
