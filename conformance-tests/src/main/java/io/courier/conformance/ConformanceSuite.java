@@ -1386,6 +1386,48 @@ public abstract class ConformanceSuite {
         assertTrue(lost.isEmpty(), "lost " + lost.size() + " of " + n + " messages (e.g. " + lost.stream().limit(5).toList() + ")");
     }
 
+    /**
+     * The broker restarts while a subscription drains a backlog: the subscription reconnects by itself, every message
+     * arrives (lost 0), the first delivery after the restart comes within the ack deadline plus
+     * {@link #RECOVERY_MARGIN} of the broker being back, and from then the backlog drains at no less than half the
+     * subscription's steady rate (no stall after the restart, such as NATS's two minutes once).
+     */
+    @Test
+    @Clause("C18")
+    public void c18_afterABrokerRestartTheBacklogDrainsWithoutAStall() throws Exception {
+        requireRestart();
+        int n = 2_000;
+        double steady = drainRate(group("c18-restart-steady"), n);
+        String g = group("c18-restart");
+        List<String> ids = batch(g, 0, n).stream().map(Message::id).toList();
+        courier.send(batch(g, 0, n)).get(60, TimeUnit.SECONDS);
+        Collector col = new Collector();
+        CountDownLatch slowStart = new CountDownLatch(1);
+        subscribe(courier, opts(g).build(), d -> { // slow until the restart, so that most of the backlog is left for after it
+            if (slowStart.getCount() > 0) Thread.sleep(20);
+            col.record(d, "m");
+        });
+        assertTrue(waitFor(() -> col.distinct() >= 50, LONG), "the subscription took nothing before the restart");
+        fx.restartBroker();
+        long backAt = System.currentTimeMillis();
+        slowStart.countDown();
+        lossCheck(ids, col, LONG);
+        List<Collector.Seen> after = col.seen().stream().filter(x -> x.atMillis() >= backAt).toList();
+        long firstAfter = after.stream().mapToLong(Collector.Seen::atMillis).min().orElse(backAt) - backAt;
+        double rate = rateOf(after);
+        System.out.printf("C18 restart on %s: steady %.0f msg/s; first delivery %d ms after the broker was back, then %d messages at %.0f msg/s%n",
+                fx.name(), steady, firstAfter, after.size(), rate);
+        Duration bound = opts(g).build().ackDeadline().plus(RECOVERY_MARGIN);
+        assertTrue(firstAfter <= bound.toMillis(), "the first delivery came " + firstAfter + " ms after the broker was back, later than " + bound);
+        assertTrue(after.size() >= n / 2, "only " + after.size() + " deliveries after the restart: the test did not measure a drain");
+        if (rate < steady / 2) {
+            double again = drainRate(group("c18-restart-steady-again"), n); // the machine may be busier now (see the crash test)
+            System.out.printf("C18 restart on %s: steady rate measured again: %.0f msg/s%n", fx.name(), again);
+            steady = Math.min(steady, again);
+        }
+        assertTrue(rate >= steady / 2, String.format("after the restart the backlog drained at %.0f msg/s, below half the steady %.0f msg/s", rate, steady));
+    }
+
     /** The rate at which a default subscription drains a backlog of {@code n} messages of a fresh group. */
     private double drainRate(String g, int n) throws Exception {
         courier.send(batch(g, 0, n)).get(60, TimeUnit.SECONDS);
