@@ -1,6 +1,8 @@
 package io.courier.cli;
 
 import java.util.Map;
+import java.util.OptionalDouble;
+import java.util.OptionalLong;
 
 /** Builds one JSON object on one line, field by field, for the {@code --json} output of the operator commands. */
 final class JsonLine {
@@ -11,6 +13,14 @@ final class JsonLine {
 
     /** A number field. */
     JsonLine field(String name, long value) { return raw(name, Long.toString(value)); }
+
+    /** A count field; unknown becomes JSON {@code null}. */
+    JsonLine field(String name, OptionalLong value) { return raw(name, Operators.json(value)); }
+
+    /** A rate field rounded to one decimal; unknown becomes JSON {@code null}. */
+    JsonLine field(String name, OptionalDouble value) {
+        return raw(name, value.isPresent() ? Double.toString(Math.round(value.getAsDouble() * 10) / 10.0) : "null");
+    }
 
     /** A boolean field. */
     JsonLine field(String name, boolean value) { return raw(name, Boolean.toString(value)); }

@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.courier.Courier;
 import io.courier.Delivery;
 import io.courier.Message;
@@ -27,10 +29,14 @@ import org.junit.jupiter.api.Timeout;
 /**
  * {@code courier send}, {@code tail} and {@code dlq} on one transport, through {@link CourierCli#execute}: send → tail
  * shows it (and the default requeue keeps it for the real consumers); a dead letter made by the runtime is listed
- * (twice, nothing lost), replayed once and not again, then handled; purge without {@code --yes} exits 2. Groups are
+ * (twice, nothing lost), replayed once and not again, then handled; purge without {@code --yes} exits 2; {@code stats}
+ * counts a backlog of 1,000 exactly, {@code stats --watch} shows it steady, {@code groups delete} removes it (the
+ * broker's own client checks that no resource is left in each transport's {@code AdminScenario}). Groups are
  * {@code cli-…} plus a random suffix (other runs share the brokers). Subclasses name the transport.
  */
 abstract class SendTailDlqContract {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
     /** The transport URL. */
     abstract String url();
 
@@ -164,6 +170,42 @@ abstract class SendTailDlqContract {
             assertEquals(group + ".dlq", m.headers().get("courier-replayed-from"));
             assertNull(m.headers().get(Message.DEAD_LETTER_REASON));
             assertNull(handled.poll(3, TimeUnit.SECONDS), "exactly one copy");
+        }
+    }
+
+    @Test
+    @Timeout(180)
+    void statsCountsABacklogOf1000WhichWatchShowsSteadyAndGroupsDeleteRemovesTheGroup() throws Exception {
+        CliTest.Run sent = cli("send", url(), "any@" + group, "--count", "1000", "--payload", "x", "--id", group + "-b");
+        assertEquals(0, sent.exit(), sent.err());
+        assertEquals(1000, backlog(1000), "stats counts the backlog of 1,000");
+
+        CliTest.Run watch = cli("stats", url(), group, "--watch", "200ms", "--ticks", "2", "--json");
+        assertEquals(0, watch.exit(), watch.err());
+        List<String> ticks = watch.out().lines().toList();
+        assertEquals(2, ticks.size(), watch.out());
+        JsonNode second = JSON.readTree(ticks.get(1));
+        assertEquals(1000, second.get("backlog").asLong(), watch.out());
+        assertEquals(0, second.get("backlogChange").asLong(), "nothing sent or consumed between the ticks: " + watch.out());
+
+        CliTest.Run deleted = cli("groups", "delete", url(), group, "--yes");
+        assertEquals(0, deleted.exit(), deleted.err());
+        assertEquals("deleted " + group, deleted.out().strip());
+        assertEquals(0, backlog(0), "nothing of the group left to count");
+        assertEquals("absent  " + group, cli("groups", "delete", url(), group, "--yes").out().strip(), "a second delete finds nothing");
+    }
+
+    /** The backlog {@code courier stats --json} prints once it is {@code expected} (brokers count with a lag), or after 60 s. */
+    private long backlog(long expected) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (true) {
+            CliTest.Run stats = cli("stats", url(), group, "--json");
+            assertEquals(0, stats.exit(), stats.err());
+            JsonNode line = JSON.readTree(stats.out());
+            assertEquals(group, line.get("group").asText(), stats.out());
+            assertTrue(line.get("backlog").isNumber(), "the backlog is known: " + stats.out());
+            if (line.get("backlog").asLong() == expected || System.nanoTime() > deadline) return line.get("backlog").asLong();
+            Thread.sleep(250);
         }
     }
 

@@ -201,17 +201,22 @@ final class HubApi extends Handler.Abstract {
 
     private static final String GROUPS = "/v1/groups/";
 
-    /** {@code DELETE /v1/groups/{group}}: removes the group and its dead-letter group; {@code {"deleted": bool}}. */
-    private CompletableFuture<ObjectNode> deleteGroup(String group) {
+    /**
+     * {@code DELETE /v1/groups/{group}}: removes the push subscriptions of the group and of its dead-letter group
+     * (first, so that none pushes meanwhile), then both groups; {@code {"deleted": bool, "pushRemoved": n}}.
+     */
+    private CompletableFuture<ObjectNode> deleteGroup(String group) throws InterruptedException {
         try {
             io.courier.Destination.parse("any@" + group); // the group and its dead-letter group are valid names
             io.courier.Destination.parse("any@" + group + ".dlq");
         } catch (IllegalArgumentException e) {
             throw ApiError.badRequest("not a group name: " + e.getMessage());
         }
+        int pushRemoved = push.removeGroup(group) + push.removeGroup(group + ".dlq");
         return queues.deleteGroup(group).thenCombine(queues.deleteGroup(group + ".dlq"), (main, dead) -> {
             ObjectNode o = JSON.createObjectNode();
-            o.put("deleted", main || dead);
+            o.put("deleted", main || dead || pushRemoved > 0);
+            o.put("pushRemoved", pushRemoved);
             return o;
         });
     }

@@ -208,6 +208,18 @@ final class PushDispatcher implements AutoCloseable {
         return true;
     }
 
+    /**
+     * Removes every subscription of {@code group}, with or without a member, as {@link #remove} does (journaled,
+     * stopped, leases released): for {@code DELETE /v1/groups/{group}}. Returns how many there were.
+     */
+    int removeGroup(String group) throws InterruptedException {
+        int removed = 0;
+        for (Endpoint e : List.copyOf(endpoints.values())) {
+            if (e.sub.group().equals(group) && remove(e.sub.id())) removed++;
+        }
+        return removed;
+    }
+
     /** Renews a subscription with a {@code ttlMs} (its owner is alive). False when unknown. */
     boolean renew(String id) {
         Endpoint e = endpoints.get(id);

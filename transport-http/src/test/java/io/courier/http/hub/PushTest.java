@@ -302,6 +302,37 @@ class PushTest {
     }
 
     @Test
+    void deletingAGroupRemovesItsPushSubscriptionsAndTheirRemovalIsJournaled() throws Exception {
+        String g = group(), lookAlike = g.replace('-', '_');
+        String url = serve((s, ex) -> 200);
+        subscribe(g, url, "");
+        subscribe(g, url, ",\"member\":\"w1\"");
+        subscribe(g + ".dlq", url, "");
+        String kept = subscribe(lookAlike, url, "");
+        send(g, "before delete");
+        await("pushed before the delete", Duration.ofSeconds(10), () -> seen.stream().anyMatch(s -> s.body().equals("before delete")));
+        await("acked", Duration.ofSeconds(5), () -> drained(g));
+
+        Answer deleted = call("DELETE", "/v1/groups/" + g, null);
+        assertEquals(200, deleted.status(), String.valueOf(deleted.body()));
+        assertTrue(deleted.body().get("deleted").asBoolean(), deleted.body().toString());
+        send(g, "after delete");
+        Thread.sleep(1_000); // a surviving subscription would push it within milliseconds
+        assertFalse(seen.stream().anyMatch(s -> s.body().equals("after delete")), "a deleted group's subscription still pushes");
+        assertEquals(List.of(kept), pushIds(), "only the look-alike group's subscription is left");
+        assertEquals(3, deleted.body().path("pushRemoved").asInt(), "the group's, its member's and its dead letters' subscriptions: " + deleted.body());
+        hub.close();
+        hub = CourierHub.start(HubOptions.defaults(0, dir));
+        assertEquals(List.of(kept), pushIds(), "the removals are journaled: a restart brings none back");
+    }
+
+    private List<String> pushIds() throws Exception {
+        List<String> ids = new java.util.ArrayList<>();
+        for (JsonNode n : call("GET", "/v1/push", null).body().get("subscriptions")) ids.add(n.get("id").asText());
+        return ids;
+    }
+
+    @Test
     void anEndpointThatFailsForLongDoesNotStarveAnotherGroup() throws Exception {
         String dead = group(), ok = group();
         String url = serve((s, ex) -> 200);
