@@ -1389,8 +1389,10 @@ public abstract class ConformanceSuite {
     /**
      * The broker restarts while a subscription drains a backlog: the subscription reconnects by itself, every message
      * arrives (lost 0), the first delivery after the restart comes within the ack deadline plus
-     * {@link #RECOVERY_MARGIN} of the broker being back, and from then the backlog drains at no less than half the
-     * subscription's steady rate (no stall after the restart, such as NATS's two minutes once).
+     * {@link #RECOVERY_MARGIN} of the broker being back, and the whole backlog is drained within that bound plus the
+     * time the backlog takes at half the subscription's steady rate — the same bound as a dead consumer's (a broker's
+     * own recovery, such as a Kafka group rebalancing after its coordinator came back, fits in the margin; a stall
+     * such as NATS's two minutes once does not).
      */
     @Test
     @Clause("C18")
@@ -1402,30 +1404,37 @@ public abstract class ConformanceSuite {
         List<String> ids = batch(g, 0, n).stream().map(Message::id).toList();
         courier.send(batch(g, 0, n)).get(60, TimeUnit.SECONDS);
         Collector col = new Collector();
-        CountDownLatch slowStart = new CountDownLatch(1);
-        subscribe(courier, opts(g).build(), d -> { // slow until the restart, so that most of the backlog is left for after it
-            if (slowStart.getCount() > 0) Thread.sleep(20);
+        CountDownLatch restarted = new CountDownLatch(1);
+        subscribe(courier, opts(g).build(), d -> { // 50 before the restart, the rest of the backlog after it
+            if (col.distinct() >= 50) restarted.await();
             col.record(d, "m");
         });
         assertTrue(waitFor(() -> col.distinct() >= 50, LONG), "the subscription took nothing before the restart");
         fx.restartBroker();
         long backAt = System.currentTimeMillis();
-        slowStart.countDown();
+        restarted.countDown();
         lossCheck(ids, col, LONG);
         List<Collector.Seen> after = col.seen().stream().filter(x -> x.atMillis() >= backAt).toList();
         long firstAfter = after.stream().mapToLong(Collector.Seen::atMillis).min().orElse(backAt) - backAt;
         double rate = rateOf(after);
-        System.out.printf("C18 restart on %s: steady %.0f msg/s; first delivery %d ms after the broker was back, then %d messages at %.0f msg/s%n",
-                fx.name(), steady, firstAfter, after.size(), rate);
+        List<Long> at = after.stream().map(Collector.Seen::atMillis).sorted().toList();
+        long gap = 0;
+        int gapAt = 0;
+        for (int i = 1; i < at.size(); i++) if (at.get(i) - at.get(i - 1) > gap) { gap = at.get(i) - at.get(i - 1); gapAt = i; }
+        System.out.printf("C18 restart on %s: steady %.0f msg/s; first delivery %d ms after the broker was back, then %d messages at %.0f msg/s (longest gap %d ms, after delivery %d)%n",
+                fx.name(), steady, firstAfter, after.size(), rate, gap, gapAt);
         Duration bound = opts(g).build().ackDeadline().plus(RECOVERY_MARGIN);
         assertTrue(firstAfter <= bound.toMillis(), "the first delivery came " + firstAfter + " ms after the broker was back, later than " + bound);
         assertTrue(after.size() >= n / 2, "only " + after.size() + " deliveries after the restart: the test did not measure a drain");
-        if (rate < steady / 2) {
+        long drained = at.get(at.size() - 1) - backAt;
+        long allowed = bound.toMillis() + (long) (2 * after.size() * 1000 / steady);
+        if (drained > allowed) {
             double again = drainRate(group("c18-restart-steady-again"), n); // the machine may be busier now (see the crash test)
             System.out.printf("C18 restart on %s: steady rate measured again: %.0f msg/s%n", fx.name(), again);
-            steady = Math.min(steady, again);
+            allowed = bound.toMillis() + (long) (2 * after.size() * 1000 / Math.min(steady, again));
         }
-        assertTrue(rate >= steady / 2, String.format("after the restart the backlog drained at %.0f msg/s, below half the steady %.0f msg/s", rate, steady));
+        assertTrue(drained <= allowed, String.format("the backlog was drained %d ms after the broker was back: more than the ack deadline + %d s "
+                + "+ the backlog at half the steady %.0f msg/s (%d ms): a stall", drained, RECOVERY_MARGIN.toSeconds(), steady, allowed));
     }
 
     /** The rate at which a default subscription drains a backlog of {@code n} messages of a fresh group. */
