@@ -488,7 +488,8 @@ final class Journal implements AutoCloseable {
         synchronized (this) {
             if (failure == null) {
                 failure = new JournalFailedException(what + " failed (" + cause + "): the hub accepts no sends from now on,"
-                        + " because it cannot prove that what it writes reaches the disk. Messages it answered 200 before are on disk."
+                        + " because it cannot prove that what it writes reaches the disk. Messages it answered 200 before are on disk; a send"
+                        + " answered with this error may come back after a restart: resend it with the same id (the hub keeps one copy)."
                         + " Fix: check the disk (dmesg, free space, the device's health), then restart the hub: it replays its journal", cause);
                 log.error("transport=http journal={}: {}", dir, failure.getMessage());
             }
