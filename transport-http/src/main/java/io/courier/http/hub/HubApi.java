@@ -445,11 +445,10 @@ final class HubApi extends Handler.Abstract {
             return f.get(60, TimeUnit.SECONDS);
         } catch (ExecutionException e) {
             Throwable cause = e.getCause();
-            if (cause instanceof DiskFullException) throw new ApiError(503, "disk_full", cause.getMessage()); // the journal logs it
-            if (cause instanceof JournalFailedException) throw new ApiError(503, "journal_failed", cause.getMessage());
-            log.warn("transport=http hub: journal write failed: {}", cause.toString());
-            throw new ApiError(503, "journal_failed", "the hub could not write its journal (" + cause.getMessage()
-                    + "): nothing of this request was accepted; retry later");
+            if (!(cause instanceof DiskFullException || cause instanceof JournalFailedException)) { // those the journal logs itself
+                log.warn("transport=http hub: journal write failed: {}", cause.toString());
+            }
+            throw ApiError.journal(cause, "for this request; nothing of it was accepted");
         } catch (TimeoutException e) {
             throw new ApiError(503, "journal_slow", "the hub's journal did not confirm the write within 60 s: retry (the send may have been accepted; ids make resends safe)");
         }
