@@ -53,7 +53,8 @@ final class Journal implements AutoCloseable {
     /** Counters for stats and the group-commit measurement. */
     record Stats(long records, long forces, long bytesWritten, int segments, long diskBytes, int live) {}
 
-    private record Pending(JournalRecord record, byte[] bytes, CompletableFuture<Void> done, boolean force) {}
+    /** One caller's batch: written whole (one gathering write with the other callers' batches) or cut off whole. */
+    private record Pending(List<JournalRecord> records, byte[][] bytes, long total, CompletableFuture<Void> done, boolean force) {}
 
     /**
      * How a journal runs: segment size, the free space kept for acks and compaction (sends are refused below it),
@@ -245,7 +246,7 @@ final class Journal implements AutoCloseable {
             }
         }
         queuedBytes.addAndGet(total);
-        for (int i = 0; i < batch.size(); i++) queue.add(new Pending(batch.get(i), bytes[i], i == batch.size() - 1 ? done : null, force));
+        queue.add(new Pending(List.copyOf(batch), bytes, total, done, force));
         return done;
     }
 
@@ -291,17 +292,16 @@ final class Journal implements AutoCloseable {
                 writeBatch(batch);
             } catch (InterruptedException e) {
                 if (closing) break;
-            } catch (DiskFullException e) {
-                for (Pending p : batch) if (p.done != null) p.done.completeExceptionally(e);
-                discardPartialWrite();
             } catch (JournalFailedException e) {
-                for (Pending p : batch) if (p.done != null) p.done.completeExceptionally(e);
+                for (Pending p : batch) p.done.completeExceptionally(e);
             } catch (IOException | RuntimeException e) {
-                log.error("transport=http journal write failed in {}: {} (the senders of this batch get an error)", dir, e.toString());
-                for (Pending p : batch) if (p.done != null) p.done.completeExceptionally(e);
-                discardPartialWrite();
+                if (!(e instanceof DiskFullException)) { // that one is logged where it is made, at most once per 10 s
+                    log.error("transport=http journal write failed in {}: {} (the senders of this batch get an error)", dir, e.toString());
+                }
+                discardPartialWrite(); // before the answers: a caller that hears of the failure finds the segment cut back
+                for (Pending p : batch) p.done.completeExceptionally(e);
             } finally {
-                for (Pending p : batch) queuedBytes.addAndGet(-p.bytes.length);
+                for (Pending p : batch) queuedBytes.addAndGet(-p.total);
                 batch.clear();
             }
         }
@@ -309,22 +309,25 @@ final class Journal implements AutoCloseable {
 
     private void writeBatch(List<Pending> batch) throws IOException {
         Segment active = segments.peekLast();
-        ByteBuffer[] buffers = new ByteBuffer[batch.size()];
+        List<ByteBuffer> buffers = new ArrayList<>();
         boolean force = false;
         long total = 0;
-        for (int i = 0; i < batch.size(); i++) {
-            buffers[i] = ByteBuffer.wrap(batch.get(i).bytes);
-            total += batch.get(i).bytes.length;
-            force |= batch.get(i).force || batch.get(i).record.mustForce();
+        int count = 0;
+        for (Pending p : batch) {
+            for (byte[] b : p.bytes) buffers.add(ByteBuffer.wrap(b));
+            total += p.total;
+            count += p.records.size();
+            force |= p.force;
+            for (JournalRecord r : p.records) force |= r.mustForce();
         }
-        write(active, buffers, total);
+        write(active, buffers.toArray(ByteBuffer[]::new), total);
         active.size += total;
         if (force) force(active);
-        records.addAndGet(batch.size());
+        records.addAndGet(count);
         bytesWritten.addAndGet(total);
-        for (Pending p : batch) apply(p.record, active, p.bytes.length);
+        for (Pending p : batch) for (int i = 0; i < p.records.size(); i++) apply(p.records.get(i), active, p.bytes[i].length);
         publishStats(); // before the answers: a caller that read stats after its append sees its own batch counted
-        for (Pending p : batch) if (p.done != null) p.done.complete(null);
+        for (Pending p : batch) p.done.complete(null);
         try {
             if (active.size >= segmentBytes) roll();
             compact();

@@ -32,15 +32,39 @@ final class DiskTestSupport {
         return JSON.readTree(HTTP.send(HttpRequest.newBuilder(URI.create(hub.url() + "/v1/health")).build(), HttpResponse.BodyHandlers.ofString()).body());
     }
 
-    /** A group's drain: the distinct ids received and the number of deliveries. */
-    record Drained(Set<String> received, int deliveries) {
+    /**
+     * A group's drain from a hub started again on the same journal: the distinct ids received, the number of deliveries,
+     * how long the start took and the journal's state after it.
+     */
+    record Drained(Set<String> received, int deliveries, long startMillis, String journalState) {
         Set<String> lostOf(Set<String> accepted) {
             Set<String> lost = new HashSet<>(accepted);
             lost.removeAll(received);
             return lost;
         }
 
+        /** Ids delivered that were never answered 200 (refused sends that were stored after all). */
+        Set<String> unansweredOf(Set<String> accepted) {
+            Set<String> extra = new HashSet<>(received);
+            extra.removeAll(accepted);
+            return extra;
+        }
+
         int duplicates() { return deliveries - received.size(); }
+    }
+
+    /** Starts a hub with {@code options} (on the journal a closed hub left) and drains {@code group} of it. */
+    static Drained restartAndDrain(HubOptions options, String group, Set<String> expected) throws Exception {
+        long t = System.nanoTime();
+        CourierHub hub = CourierHub.start(options);
+        long startMillis = (System.nanoTime() - t) / 1_000_000;
+        try {
+            String state = health(hub).get("journal").get("state").asText();
+            Drained d = drain(hub.url(), group, expected);
+            return new Drained(d.received, d.deliveries, startMillis, state);
+        } finally {
+            hub.close();
+        }
     }
 
     /** Receives from {@code group} of the hub at {@code url} until every id of {@code expected} came, or 60 s passed. */
@@ -58,6 +82,6 @@ final class DiskTestSupport {
             Thread.sleep(300); // anything more that the journal held comes now
             sub.close();
         }
-        return new Drained(Set.copyOf(received), deliveries.get());
+        return new Drained(Set.copyOf(received), deliveries.get(), 0, null);
     }
 }

@@ -3,6 +3,7 @@ package io.courier.http.hub;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -13,11 +14,16 @@ import java.io.OutputStream;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Set;
 import java.util.UUID;
+import java.util.stream.Stream;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -97,21 +103,55 @@ class HubDiskFullTest {
             } finally {
                 hub.close();
             }
-            hub = CourierHub.start(options); // what was answered 200 is on disk: a fresh hub on the same journal has it
-            DiskTestSupport.Drained drained;
-            try {
-                drained = DiskTestSupport.drain(hub.url(), group, accepted);
-            } finally {
-                hub.close();
-            }
-            Set<String> lost = drained.lostOf(accepted);
-            Set<String> unanswered = new LinkedHashSet<>(drained.received());
-            unanswered.removeAll(accepted);
+            // what was answered 200 is on disk: a fresh hub on the same journal has it
+            DiskTestSupport.Drained drained = DiskTestSupport.restartAndDrain(options, group, accepted);
+            Set<String> lost = drained.lostOf(accepted), unanswered = drained.unansweredOf(accepted);
             System.out.printf("disk full (reserve %d B): sent %d, accepted %d, refused %d, lost %d, duplicates %d, refused ones delivered %d,"
                     + " accepting again %d ms after space returned%n", reserve, sent, accepted.size(), sent - accepted.size(),
                     lost.size(), drained.duplicates(), unanswered.size(), recoverMillis);
             assertEquals(0, lost.size(), "lost accepted messages, e.g. " + lost.stream().limit(5).toList());
             assertEquals(0, unanswered.size(), "a refused send was stored after all: " + unanswered);
+        }
+    }
+
+    @Test
+    void aWriteThatRunsOutOfSpaceIsCutOffAndTheJournalGoesOnWhenSpaceReturns() throws Exception {
+        try (ScratchDisk disk = ScratchDisk.tmpfs("enospc", 4 << 20)) {
+            Path data = disk.dir().resolve("journal"), filler = disk.dir().resolve("filler");
+            Journal.Config config = Journal.Config.of(1 << 20); // no reserve: only the write can tell
+            List<JournalRecord> settle = new ArrayList<>(); // acks and attempt counts are not checked against the reserve
+            for (long seq = 1; seq <= 50; seq++) settle.add(JournalRecord.ack(seq));
+            for (int i = 0; i < 950; i++) settle.add(JournalRecord.attempts(51 + i % 50, 2));
+            try (Journal j = Journal.open(data, config)) {
+                for (int i = 0; i < 100; i++) j.append(List.of(JournalRecord.send(j.nextSeq(), message("enospc", i), 0))).join();
+                Path newest;
+                try (Stream<Path> files = Files.list(data)) { newest = files.sorted().reduce((a, b) -> b).orElseThrow(); }
+                fillUp(filler);
+                long before = Files.size(newest);
+                CompletionException e = assertThrows(CompletionException.class, () -> j.append(settle).join());
+                assertInstanceOf(DiskFullException.class, e.getCause(), e.getCause().toString());
+                assertTrue(e.getCause().getCause().getMessage().contains("No space left"), "ENOSPC from the write itself: " + e.getCause().getCause());
+                assertEquals(before, Files.size(newest), "the partial write is cut off");
+                Files.delete(filler);
+                j.append(settle).join();
+            }
+            try (Journal j = Journal.open(data, config)) { // nothing torn was left behind: no damage, exactly the unacked half
+                assertEquals("ok", j.health().state());
+                assertEquals(50, j.recovered().size());
+                assertEquals(2, j.recovered().get(0).deliveries());
+            }
+        }
+    }
+
+    private static void fillUp(Path file) throws Exception {
+        try (OutputStream out = Files.newOutputStream(file)) {
+            for (int chunk = 64 << 10; chunk >= 512; chunk /= 2) {
+                try {
+                    while (true) out.write(new byte[chunk]);
+                } catch (java.io.IOException full) {
+                    // next, smaller chunks
+                }
+            }
         }
     }
 

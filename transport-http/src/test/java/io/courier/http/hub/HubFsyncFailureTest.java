@@ -81,22 +81,12 @@ class HubFsyncFailureTest {
             assertEquals(0, okAfter, "a send was answered 200 after a failed fsync");
             assertEquals(5, refusedAfter);
 
-            long restart = System.nanoTime();
-            hub = CourierHub.start(options);
-            long startMillis = (System.nanoTime() - restart) / 1_000_000;
-            DiskTestSupport.Drained drained;
-            try {
-                assertEquals("ok", DiskTestSupport.health(hub).get("journal").get("state").asText());
-                drained = DiskTestSupport.drain(hub.url(), group, accepted);
-            } finally {
-                hub.close();
-            }
-            Set<String> lost = drained.lostOf(accepted);
-            Set<String> unanswered = new LinkedHashSet<>(drained.received());
-            unanswered.removeAll(accepted);
+            DiskTestSupport.Drained drained = DiskTestSupport.restartAndDrain(options, group, accepted);
+            assertEquals("ok", drained.journalState());
+            Set<String> lost = drained.lostOf(accepted), unanswered = drained.unansweredOf(accepted);
             System.out.printf("fsync failure: sent %d, accepted %d, refused %d (%d of them after space returned), lost %d, duplicates %d,"
                     + " refused ones delivered after the restart %d, restart took %d ms%n", sent, accepted.size(), sent - accepted.size(),
-                    refusedAfter, lost.size(), drained.duplicates(), unanswered.size(), startMillis);
+                    refusedAfter, lost.size(), drained.duplicates(), unanswered.size(), drained.startMillis());
             assertEquals(0, lost.size(), "lost accepted messages, e.g. " + lost.stream().limit(5).toList());
         } finally {
             System.setErr(err);
