@@ -48,6 +48,12 @@ final class HubCommand implements Callable<Integer> {
     @Option(names = "--push-secret", paramLabel = "SECRET", description = "Signing secret of the --push subscriptions (whsec_BASE64 or any string; or set COURIER_PUSH_SECRET, which keeps it out of the process list).")
     String pushSecret;
 
+    @Option(names = "--min-free-disk", paramLabel = "BYTES", defaultValue = "67108864", description = "Free space kept on the journal's file system for acks and compaction: below it sends get 503 disk_full until space returns. Default: ${DEFAULT-VALUE}.")
+    long minFreeDisk;
+
+    @Option(names = "--salvage-journal", description = "Start on a damaged journal with every readable record (damaged segments moved to DATA/damaged-<time>/, what was lost reported in the log and /v1/health) instead of refusing to start.")
+    boolean salvageJournal;
+
     @Option(names = {"-v", "--verbose"}, description = "INFO logging and stack traces on errors.")
     boolean verbose;
 
@@ -57,7 +63,7 @@ final class HubCommand implements Callable<Integer> {
         HubOptions d = HubOptions.defaults(port, data);
         HubOptions o = d.withHost(host).withToken(t).withLimits(maxPayload, Math.max(d.maxBodyBytes(), maxPayload * 2 + 4096))
                 .withSessionTimeout(Duration.ofSeconds(sessionTimeout))
-                .withPushAllow(pushAllow);
+                .withPushAllow(pushAllow).withMinFreeDisk(minFreeDisk).withSalvageJournal(salvageJournal);
         String secret = pushSecret != null ? pushSecret : System.getenv("COURIER_PUSH_SECRET");
         try {
             o = o.withPush(push, secret);
@@ -71,6 +77,9 @@ final class HubCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             cli.err.println("courier hub: " + e.getMessage());
             return 2;
+        } catch (java.io.UncheckedIOException e) { // a damaged journal, a port in use: the message names the fix
+            cli.err.println("courier hub: " + e.getMessage());
+            return 1;
         }
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {

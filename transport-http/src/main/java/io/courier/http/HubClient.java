@@ -42,7 +42,15 @@ final class HubClient implements AutoCloseable {
 
     /** A retryable failure: the hub did not answer, or answered 5xx. */
     static final class Unreachable extends IOException {
-        Unreachable(String message, Throwable cause) { super(message, cause); }
+        /** True when the hub answered (5xx, e.g. 503 disk full): its message then names the problem and the fix. */
+        final boolean answered;
+
+        Unreachable(String message, Throwable cause) { this(message, cause, false); }
+
+        Unreachable(String message, Throwable cause, boolean answered) {
+            super(message, cause);
+            this.answered = answered;
+        }
     }
 
     /** One attempt. Body null means GET. */
@@ -84,7 +92,7 @@ final class HubClient implements AutoCloseable {
             throw new AuthenticationException("hub at " + settings.hostPort + " refused the request (401): " + message
                     + (settings.token == null ? " — no token was given: add ?token=... or http://courier:TOKEN@host:port to the URL" : ""));
         }
-        if (status >= 500) throw new Unreachable("hub at " + settings.hostPort + " failed " + path + " (" + status + "): " + message, null);
+        if (status >= 500) throw new Unreachable("hub at " + settings.hostPort + " failed " + path + " (" + status + "): " + message, null, true);
         throw new HubRefusal(status, "hub at " + settings.hostPort + " refused " + path + " (" + status + "): " + message);
     }
 
@@ -103,7 +111,7 @@ final class HubClient implements AutoCloseable {
                 long now = System.currentTimeMillis();
                 if (now >= deadlineMillis) {
                     throw new TransportUnavailableException(e.getMessage() + "; gave up after retrying for " + settings.retryFor.toSeconds()
-                            + " s (parameter retry-for). Is the hub running? Start one with: ./courier hub --port PORT --data DIR", e);
+                            + " s (parameter retry-for)" + (e.answered ? "" : ". Is the hub running? Start one with: ./courier hub --port PORT --data DIR"), e);
                 }
                 Thread.sleep(Math.min(deadlineMillis - now, backoff + ThreadLocalRandom.current().nextLong(backoff / 2 + 1)));
                 backoff = Math.min(backoff * 2, 1_000);

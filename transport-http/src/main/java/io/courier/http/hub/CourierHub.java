@@ -40,7 +40,9 @@ public final class CourierHub implements AutoCloseable {
     private CourierHub(HubOptions options, Object meterRegistry) throws IOException {
         this.options = options;
         this.executor = Executors.newVirtualThreadPerTaskExecutor();
-        this.queues = new DurableQueues(options.dataDir(), options.segmentBytes(), options.sessionTimeout().toMillis(), executor);
+        Journal.Config journal = new Journal.Config(options.segmentBytes(), options.minFreeDiskBytes(), options.salvageJournal(),
+                (int) Math.min(Integer.MAX_VALUE - 8, options.maxBodyBytes() + (64 << 10)), Journal.Fsync.FORCE);
+        this.queues = new DurableQueues(options.dataDir(), journal, options.sessionTimeout().toMillis(), executor);
         HubMetrics metrics = meterRegistry == null ? null : new HubMetrics(queues, Telemetry.micrometer(meterRegistry, "http"));
         PushDispatcher pushes = null;
         Server started = null;

@@ -86,9 +86,14 @@ final class DurableQueues implements AutoCloseable {
 
     /** Like the other constructor, every fsync of the journal going through {@code fsync} (tests observe it). */
     DurableQueues(Path dataDir, long segmentBytes, long sessionTimeoutMillis, Executor answers, Journal.Fsync fsync) throws IOException {
+        this(dataDir, Journal.Config.of(segmentBytes).withFsync(fsync), sessionTimeoutMillis, answers);
+    }
+
+    /** The queues on a journal in {@code dataDir} opened with {@code journalConfig}. */
+    DurableQueues(Path dataDir, Journal.Config journalConfig, long sessionTimeoutMillis, Executor answers) throws IOException {
         this.answers = answers;
         hub.setRemoveOnCancelPolicy(true);
-        this.journal = Journal.open(dataDir, segmentBytes, fsync);
+        this.journal = Journal.open(dataDir, journalConfig);
         this.sessions = new Sessions(engine, sessionTimeoutMillis, this::wake);
         for (JournalRecord r : journal.recovered()) {
             if (r.type() == JournalRecord.Type.PUSH) { recoveredPush.add(r); continue; }
@@ -121,6 +126,9 @@ final class DurableQueues implements AutoCloseable {
     MemEngine engine() { return engine; }
 
     Journal.Stats journalStats() { return journal.stats(); }
+
+    /** The journal's state (ok, disk full, failed fsync, salvaged) for {@code /v1/health}. */
+    Journal.Health journalHealth() { return journal.health(); }
 
     private static String key(Message m) { return m.destination().group() + "\u0000" + m.id(); }
 

@@ -189,9 +189,26 @@ final class HubApi extends Handler.Abstract {
      * open, one running subscription per live poller), plus the limits a client needs.
      */
     private ObjectNode health() throws IOException {
-        Health h = new Health("http", queues.isOpen() ? Health.Reachability.REACHABLE : Health.Reachability.UNREACHABLE,
+        Journal.Health j = queues.journalHealth();
+        boolean failed = j.state().equals("failed");
+        Health h = new Health("http", queues.isOpen() && !failed ? Health.Reachability.REACHABLE : Health.Reachability.UNREACHABLE,
                 queues.sessions().health());
         ObjectNode o = (ObjectNode) JSON.readTree(h.toJson());
+        if (j.state().equals("disk_full") && o.path("status").asText().equals("up")) o.put("status", "degraded");
+        ObjectNode jn = o.putObject("journal");
+        jn.put("state", j.state());
+        jn.put("error", j.error());
+        jn.put("usableBytes", j.usableBytes());
+        jn.put("minFreeBytes", j.minFreeBytes());
+        ArrayNode damage = jn.putArray("damage");
+        for (JournalDamage d : j.damage()) {
+            ObjectNode n = damage.addObject();
+            n.put("file", d.file().toString());
+            n.put("offset", d.offset());
+            n.put("bytes", d.bytes());
+            n.put("reason", d.reason());
+        }
+        jn.put("damagedDir", j.damagedDir() == null ? null : j.damagedDir().toString());
         o.put("maxPayloadBytes", options.maxPayloadBytes());
         o.put("maxBodyBytes", options.maxBodyBytes());
         o.put("sessionTimeoutMs", options.sessionTimeout().toMillis());
@@ -439,9 +456,11 @@ final class HubApi extends Handler.Abstract {
         try {
             return f.get(60, TimeUnit.SECONDS);
         } catch (ExecutionException e) {
-            log.warn("hub: journal write failed: {}", e.getCause().toString());
-            throw new ApiError(503, "journal_failed", "the hub could not write its journal (" + e.getCause().getMessage()
-                    + "): nothing of this request was accepted; retry later");
+            Throwable cause = e.getCause();
+            if (!(cause instanceof DiskFullException || cause instanceof JournalFailedException)) { // those the journal logs itself
+                log.warn("transport=http hub: journal write failed: {}", cause.toString());
+            }
+            throw ApiError.journal(cause, "for this request; nothing of it was accepted");
         } catch (TimeoutException e) {
             throw new ApiError(503, "journal_slow", "the hub's journal did not confirm the write within 60 s: retry (the send may have been accepted; ids make resends safe)");
         }
@@ -489,6 +508,7 @@ final class HubApi extends Handler.Abstract {
         resp.setStatus(status);
         resp.getHeaders().put(HttpHeader.CONTENT_TYPE, "application/json");
         if (status == 401) resp.getHeaders().put(HttpHeader.WWW_AUTHENTICATE, "Bearer");
+        if (status == 503) resp.getHeaders().put(HttpHeader.RETRY_AFTER, "1");
         resp.getHeaders().put(HttpHeader.CONTENT_LENGTH, bytes.length);
         resp.write(true, ByteBuffer.wrap(bytes), callback); // the callback fails when the client is gone
     }

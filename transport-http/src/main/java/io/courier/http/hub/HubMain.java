@@ -6,7 +6,7 @@ import java.time.Duration;
 /**
  * Runs a hub standalone: {@code java -cp … io.courier.http.hub.HubMain --port 8080 --data DIR [--token T]
  * [--host H] [--max-payload BYTES] [--segment-bytes BYTES] [--session-timeout-ms MS] [--push GROUP[/MEMBER]=URL …]
- * [--push-allow HOST,HOST] [--push-secret S | env COURIER_PUSH_SECRET]}. The token may also come from
+ * [--push-allow HOST,HOST] [--push-secret S | env COURIER_PUSH_SECRET] [--min-free-disk BYTES] [--salvage-journal]}. The token may also come from
  * the environment variable {@code COURIER_HUB_TOKEN} (so that it does not show in the process list). Prints
  * {@code courier hub listening on URL} once it accepts requests.
  */
@@ -38,8 +38,11 @@ public final class HubMain {
         long maxPayload = d.maxPayloadBytes(), segment = d.segmentBytes(), session = d.sessionTimeout().toMillis();
         java.util.List<String> pushAllow = new java.util.ArrayList<>(), push = new java.util.ArrayList<>();
         String pushSecret = System.getenv("COURIER_PUSH_SECRET");
+        long minFree = HubOptions.DEFAULT_MIN_FREE_DISK;
+        boolean salvage = false;
         for (int i = 0; i < args.length; i++) {
             String a = args[i];
+            if (a.equals("--salvage-journal")) { salvage = true; continue; }
             if (i + 1 >= args.length) throw new IllegalArgumentException("option " + a + " needs a value");
             String v = args[++i];
             try {
@@ -54,7 +57,8 @@ public final class HubMain {
                     case "--push" -> push.add(v);
                     case "--push-allow" -> { for (String h : v.split(",")) if (!h.isBlank()) pushAllow.add(h.trim()); }
                     case "--push-secret" -> pushSecret = v;
-                    default -> throw new IllegalArgumentException("unknown option " + a + ": use --port, --data, --token, --host, --max-payload, --segment-bytes, --session-timeout-ms, --push GROUP[/MEMBER]=URL, --push-allow HOST[,HOST], --push-secret S");
+                    case "--min-free-disk" -> minFree = Long.parseLong(v);
+                    default -> throw new IllegalArgumentException("unknown option " + a + ": use --port, --data, --token, --host, --max-payload, --segment-bytes, --session-timeout-ms, --push GROUP[/MEMBER]=URL, --push-allow HOST[,HOST], --push-secret S, --min-free-disk BYTES, --salvage-journal");
                 }
             } catch (NumberFormatException e) {
                 throw new IllegalArgumentException("option " + a + " needs a whole number, got '" + v + "'");
@@ -63,6 +67,6 @@ public final class HubMain {
         if (data == null) throw new IllegalArgumentException("--data DIR is required: the directory of the hub's journal");
         long body = Math.max(d.maxBodyBytes(), maxPayload * 2 + 4096);
         return new HubOptions(host, port, data, token, maxPayload, body, segment, Duration.ofMillis(session), d.maxWait(),
-                pushAllow, push, pushSecret);
+                pushAllow, push, pushSecret, minFree, salvage);
     }
 }

@@ -19,14 +19,28 @@ import java.util.List;
  * @param pushAllow       hosts the hub may push to (exact names or addresses); empty: loopback only
  * @param push            push subscriptions made at start, each {@code GROUP[/MEMBER]=URL} (signed with {@code pushSecret})
  * @param pushSecret      the Standard Webhooks secret of the {@code push} subscriptions made at start
+ * @param minFreeDiskBytes free space kept on the journal's file system for acks and compaction: a send that would
+ *                        leave less is refused (503 {@code disk_full}) until space returns
+ * @param salvageJournal  start on a damaged journal with every readable record (moving the damaged segments aside and
+ *                        reporting what was lost in the log and {@code /v1/health}) instead of refusing to start
  */
 public record HubOptions(String host, int port, Path dataDir, String token, long maxPayloadBytes, long maxBodyBytes,
                          long segmentBytes, Duration sessionTimeout, Duration maxWait, List<String> pushAllow, List<String> push,
-                         String pushSecret) {
+                         String pushSecret, long minFreeDiskBytes, boolean salvageJournal) {
+
+    /** The free disk space a hub keeps by default for acks and compaction: 64 MiB. */
+    public static final long DEFAULT_MIN_FREE_DISK = 64L << 20;
 
     public HubOptions(String host, int port, Path dataDir, String token, long maxPayloadBytes, long maxBodyBytes,
                       long segmentBytes, Duration sessionTimeout, Duration maxWait) {
         this(host, port, dataDir, token, maxPayloadBytes, maxBodyBytes, segmentBytes, sessionTimeout, maxWait, List.of(), List.of(), null);
+    }
+
+    public HubOptions(String host, int port, Path dataDir, String token, long maxPayloadBytes, long maxBodyBytes,
+                      long segmentBytes, Duration sessionTimeout, Duration maxWait, List<String> pushAllow, List<String> push,
+                      String pushSecret) {
+        this(host, port, dataDir, token, maxPayloadBytes, maxBodyBytes, segmentBytes, sessionTimeout, maxWait, pushAllow, push, pushSecret,
+                DEFAULT_MIN_FREE_DISK, false);
     }
 
     public HubOptions {
@@ -39,6 +53,7 @@ public record HubOptions(String host, int port, Path dataDir, String token, long
         if (!push.isEmpty() && pushSecret == null) {
             throw new IllegalArgumentException("--push needs a signing secret: give --push-secret S or the environment variable COURIER_PUSH_SECRET");
         }
+        if (minFreeDiskBytes < 0) throw new IllegalArgumentException("min free disk must be 0 or more bytes, got " + minFreeDiskBytes);
         if (maxPayloadBytes < 1 || maxBodyBytes < maxPayloadBytes) {
             throw new IllegalArgumentException("max body (" + maxBodyBytes + ") must be at least the max payload (" + maxPayloadBytes + ")");
         }
@@ -49,19 +64,25 @@ public record HubOptions(String host, int port, Path dataDir, String token, long
         return new HubOptions("127.0.0.1", port, dataDir, null, 1 << 20, 16 << 20, 64L << 20, Duration.ofSeconds(30), Duration.ofSeconds(30));
     }
 
-    public HubOptions withToken(String t) { return new HubOptions(host, port, dataDir, t, maxPayloadBytes, maxBodyBytes, segmentBytes, sessionTimeout, maxWait, pushAllow, push, pushSecret); }
+    public HubOptions withToken(String t) { return new HubOptions(host, port, dataDir, t, maxPayloadBytes, maxBodyBytes, segmentBytes, sessionTimeout, maxWait, pushAllow, push, pushSecret, minFreeDiskBytes, salvageJournal); }
 
-    public HubOptions withHost(String h) { return new HubOptions(h, port, dataDir, token, maxPayloadBytes, maxBodyBytes, segmentBytes, sessionTimeout, maxWait, pushAllow, push, pushSecret); }
+    public HubOptions withHost(String h) { return new HubOptions(h, port, dataDir, token, maxPayloadBytes, maxBodyBytes, segmentBytes, sessionTimeout, maxWait, pushAllow, push, pushSecret, minFreeDiskBytes, salvageJournal); }
 
-    public HubOptions withLimits(long payload, long body) { return new HubOptions(host, port, dataDir, token, payload, body, segmentBytes, sessionTimeout, maxWait, pushAllow, push, pushSecret); }
+    public HubOptions withLimits(long payload, long body) { return new HubOptions(host, port, dataDir, token, payload, body, segmentBytes, sessionTimeout, maxWait, pushAllow, push, pushSecret, minFreeDiskBytes, salvageJournal); }
 
-    public HubOptions withSegmentBytes(long bytes) { return new HubOptions(host, port, dataDir, token, maxPayloadBytes, maxBodyBytes, bytes, sessionTimeout, maxWait, pushAllow, push, pushSecret); }
+    public HubOptions withSegmentBytes(long bytes) { return new HubOptions(host, port, dataDir, token, maxPayloadBytes, maxBodyBytes, bytes, sessionTimeout, maxWait, pushAllow, push, pushSecret, minFreeDiskBytes, salvageJournal); }
 
-    public HubOptions withSessionTimeout(Duration d) { return new HubOptions(host, port, dataDir, token, maxPayloadBytes, maxBodyBytes, segmentBytes, d, maxWait, pushAllow, push, pushSecret); }
+    public HubOptions withSessionTimeout(Duration d) { return new HubOptions(host, port, dataDir, token, maxPayloadBytes, maxBodyBytes, segmentBytes, d, maxWait, pushAllow, push, pushSecret, minFreeDiskBytes, salvageJournal); }
 
     /** Hosts the hub may push to (empty: loopback only). */
-    public HubOptions withPushAllow(List<String> hosts) { return new HubOptions(host, port, dataDir, token, maxPayloadBytes, maxBodyBytes, segmentBytes, sessionTimeout, maxWait, hosts, push, pushSecret); }
+    public HubOptions withPushAllow(List<String> hosts) { return new HubOptions(host, port, dataDir, token, maxPayloadBytes, maxBodyBytes, segmentBytes, sessionTimeout, maxWait, hosts, push, pushSecret, minFreeDiskBytes, salvageJournal); }
 
     /** Push subscriptions to make at start ({@code GROUP[/MEMBER]=URL}), signed with {@code secret}. */
-    public HubOptions withPush(List<String> subscriptions, String secret) { return new HubOptions(host, port, dataDir, token, maxPayloadBytes, maxBodyBytes, segmentBytes, sessionTimeout, maxWait, pushAllow, subscriptions, secret); }
+    public HubOptions withPush(List<String> subscriptions, String secret) { return new HubOptions(host, port, dataDir, token, maxPayloadBytes, maxBodyBytes, segmentBytes, sessionTimeout, maxWait, pushAllow, subscriptions, secret, minFreeDiskBytes, salvageJournal); }
+
+    /** Free bytes kept on the journal's file system for acks and compaction (default {@link #DEFAULT_MIN_FREE_DISK}; 0: none). */
+    public HubOptions withMinFreeDisk(long bytes) { return new HubOptions(host, port, dataDir, token, maxPayloadBytes, maxBodyBytes, segmentBytes, sessionTimeout, maxWait, pushAllow, push, pushSecret, bytes, salvageJournal); }
+
+    /** Start on a damaged journal with every readable record, reporting what was lost, instead of refusing to start. */
+    public HubOptions withSalvageJournal(boolean on) { return new HubOptions(host, port, dataDir, token, maxPayloadBytes, maxBodyBytes, segmentBytes, sessionTimeout, maxWait, pushAllow, push, pushSecret, minFreeDiskBytes, on); }
 }

@@ -3,6 +3,7 @@ package io.courier.http.hub;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
+import java.nio.file.FileStore;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -37,6 +38,14 @@ import org.slf4j.LoggerFactory;
  * outlives the SEND it cancels): it is deleted when none of its messages is live; when it is mostly garbage, or
  * the whole journal is, its few live messages are rewritten at the head (same sequence number, current delivery
  * count) and then it is deleted. Disk use stays within about twice the live data plus two segments.
+ *
+ * <p><b>Disk faults.</b> A send is refused with {@link DiskFullException} when the file system has less than
+ * {@code minFreeBytes} left after it (the rest is kept for acks and compaction) or when a write fails for lack of
+ * space; the partial write is cut off and the journal accepts again as soon as space returns. A failed fsync is
+ * different: the journal then accepts nothing until restarted ({@link JournalFailedException}). At start, every
+ * segment's HEADER names its predecessor's length, so a segment cut short, a missing segment or an unreadable record
+ * followed by readable ones is damage: the journal refuses to open ({@link JournalCorruptException}) unless told to
+ * salvage, and then reports it ({@link #health()}). Only an unreadable end of the newest segment is a torn tail.
  */
 final class Journal implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Journal.class);
@@ -44,7 +53,25 @@ final class Journal implements AutoCloseable {
     /** Counters for stats and the group-commit measurement. */
     record Stats(long records, long forces, long bytesWritten, int segments, long diskBytes, int live) {}
 
-    private record Pending(JournalRecord record, byte[] bytes, CompletableFuture<Void> done, boolean force) {}
+    /** One caller's batch: written whole (one gathering write with the other callers' batches) or cut off whole. */
+    private record Pending(List<JournalRecord> records, byte[][] bytes, long total, CompletableFuture<Void> done, boolean force) {}
+
+    /**
+     * How a journal runs: segment size, the free space kept for acks and compaction (sends are refused below it),
+     * whether damage found at start is salvaged (else the journal does not open), the largest record, the fsync.
+     */
+    record Config(long segmentBytes, long minFreeBytes, boolean salvage, int maxRecordBytes, Fsync fsync) {
+        static Config of(long segmentBytes) { return new Config(segmentBytes, 0, false, 64 << 20, Fsync.FORCE); }
+
+        Config withFsync(Fsync f) { return new Config(segmentBytes, minFreeBytes, salvage, maxRecordBytes, f); }
+
+        Config withMinFree(long bytes) { return new Config(segmentBytes, bytes, salvage, maxRecordBytes, fsync); }
+
+        Config withSalvage(boolean on) { return new Config(segmentBytes, minFreeBytes, on, maxRecordBytes, fsync); }
+    }
+
+    /** The journal's state for {@code /v1/health}: {@code ok}, {@code disk_full}, {@code failed}, or {@code salvaged}. */
+    record Health(String state, String error, List<JournalDamage> damage, Path damagedDir, long usableBytes, long minFreeBytes) {}
 
     /**
      * How the journal makes what it wrote durable: every fsync of a segment (group commit, compaction, close) goes
@@ -89,6 +116,18 @@ final class Journal implements AutoCloseable {
 
     private final Path dir;
     private final long segmentBytes;
+    private final Config config;
+    private final FileStore store;
+    private final AtomicLong queuedBytes = new AtomicLong();
+    /** The first failed fsync: once set, nothing more is written and every append fails with it. */
+    private volatile JournalFailedException failure;
+    /** Free bytes that the last refused send needed (0: none refused since space was enough). */
+    private volatile long refusedNeed;
+    private volatile long diskFullLoggedAt;
+    /** Writer thread only: bytes written to the active segment since its last fsync. */
+    private boolean unforced;
+    private final List<JournalDamage> damage = new ArrayList<>();
+    private Path damagedDir;
     private final ArrayDeque<Segment> segments = new ArrayDeque<>();
     private final Map<Long, Live> index = new HashMap<>();
     private final LinkedBlockingQueue<Pending> queue = new LinkedBlockingQueue<>();
@@ -102,22 +141,62 @@ final class Journal implements AutoCloseable {
     private volatile boolean closing;
     private volatile Stats stats;
 
-    private Journal(Path dir, long segmentBytes, Fsync fsync) throws IOException {
+    private Journal(Path dir, Config config) throws IOException {
         this.dir = dir;
-        this.segmentBytes = segmentBytes;
-        this.fsync = fsync;
+        this.config = config;
+        this.segmentBytes = config.segmentBytes();
+        this.fsync = config.fsync();
         Files.createDirectories(dir);
-        this.recovered = replay();
-        roll();
+        this.store = Files.getFileStore(dir);
+        replay();
+        try {
+            roll();
+        } catch (DiskFullException e) { // start anyway: the hub refuses sends until there is room, and must serve what it holds
+            log.warn("journal in {}: the new segment could not get its header ({}); sends are refused until there is room", dir, e.getMessage());
+            discardPartialWrite();
+        }
+        this.recovered = live();
         publishStats();
         this.writer = Thread.ofPlatform().daemon().name("courier-hub-journal").start(this::writeLoop);
     }
 
     /** Opens (creating if needed) the journal in {@code dir} and replays it. */
-    static Journal open(Path dir, long segmentBytes) throws IOException { return open(dir, segmentBytes, Fsync.FORCE); }
+    static Journal open(Path dir, long segmentBytes) throws IOException { return open(dir, Config.of(segmentBytes)); }
 
     /** Like {@link #open(Path, long)}, every fsync going through {@code fsync}. */
-    static Journal open(Path dir, long segmentBytes, Fsync fsync) throws IOException { return new Journal(dir, segmentBytes, fsync); }
+    static Journal open(Path dir, long segmentBytes, Fsync fsync) throws IOException { return open(dir, Config.of(segmentBytes).withFsync(fsync)); }
+
+    /**
+     * Opens the journal in {@code dir} as {@code config} says. Throws {@link JournalCorruptException} when the segments
+     * are damaged and {@code config.salvage()} is false (nothing on disk is changed then).
+     */
+    static Journal open(Path dir, Config config) throws IOException { return new Journal(dir, config); }
+
+    /** What state the journal is in, what went wrong, and what a salvage could not recover. */
+    Health health() {
+        long usable = usableSpace();
+        JournalFailedException f = failure;
+        if (f != null) return new Health("failed", f.getMessage(), damage, damagedDir, usable, config.minFreeBytes());
+        long need = refusedNeed;
+        if (need > 0 && usable < need) {
+            return new Health("disk_full", "hub disk full: " + usable + " bytes free in " + dir + ", sends need " + need
+                    + " (with the reserve of " + config.minFreeBytes() + " bytes, min-free-disk): free space on that file system",
+                    damage, damagedDir, usable, config.minFreeBytes());
+        }
+        if (!damage.isEmpty()) {
+            return new Health("salvaged", damage.size() + " damaged region(s) could not be recovered at start; the damaged files are in "
+                    + damagedDir, damage, damagedDir, usable, config.minFreeBytes());
+        }
+        return new Health("ok", null, damage, damagedDir, usable, config.minFreeBytes());
+    }
+
+    private long usableSpace() {
+        try {
+            return store.getUsableSpace();
+        } catch (IOException e) {
+            return Long.MAX_VALUE; // cannot tell: the write itself will say
+        }
+    }
 
     /** The live messages (and push subscriptions, type PUSH) found at open, in the order they were first accepted, with their delivery counts. */
     List<JournalRecord> recovered() { return recovered; }
@@ -147,11 +226,56 @@ final class Journal implements AutoCloseable {
             done.completeExceptionally(new IOException("the hub's journal is closed"));
             return done;
         }
-        for (int i = 0; i < batch.size(); i++) {
-            JournalRecord r = batch.get(i);
-            queue.add(new Pending(r, r.encode(), i == batch.size() - 1 ? done : null, force));
+        if (failure != null) {
+            done.completeExceptionally(failure);
+            return done;
         }
+        byte[][] bytes = new byte[batch.size()][];
+        long total = 0;
+        boolean message = false;
+        for (int i = 0; i < batch.size(); i++) {
+            bytes[i] = batch.get(i).encode();
+            total += bytes[i].length;
+            message |= batch.get(i).holdsMessage();
+        }
+        if (message) {
+            DiskFullException full = checkSpace(total);
+            if (full != null) {
+                done.completeExceptionally(full);
+                return done;
+            }
+        }
+        queuedBytes.addAndGet(total);
+        queue.add(new Pending(List.copyOf(batch), bytes, total, done, force));
         return done;
+    }
+
+    /**
+     * Null when the file system has room for {@code bytes} more plus what is queued and the reserve; else the refusal.
+     * Acks, attempt counts and compaction are never refused here: they use the reserve, so consumers can drain a full hub.
+     */
+    private DiskFullException checkSpace(long bytes) {
+        long usable = usableSpace();
+        long need = bytes + queuedBytes.get() + config.minFreeBytes();
+        if (usable >= need) {
+            refusedNeed = 0;
+            return null;
+        }
+        refusedNeed = need;
+        return diskFull(usable, bytes, null);
+    }
+
+    private DiskFullException diskFull(long usable, long bytes, IOException cause) {
+        String m = "hub disk full: " + usable + " bytes free on the file system of " + dir + "; this request needs " + bytes
+                + " and the hub keeps " + config.minFreeBytes() + " for acks and compaction (min-free-disk). Nothing of it was"
+                + " accepted. Fix: free space on that file system or move the hub's --data to a bigger one; the hub accepts"
+                + " sends again by itself as soon as there is room (acks keep working meanwhile)";
+        long now = System.currentTimeMillis();
+        if (now - diskFullLoggedAt > 10_000) { // once per 10 s, not once per refused request
+            diskFullLoggedAt = now;
+            log.warn("transport=http journal={}: {}", dir, m);
+        }
+        return new DiskFullException(m, cause);
     }
 
     // ------------------------------------------------------------------ writer thread
@@ -164,14 +288,20 @@ final class Journal implements AutoCloseable {
                 if (first == null) continue;
                 batch.add(first);
                 queue.drainTo(batch, 20_000);
+                if (failure != null) throw failure; // after a failed fsync nothing more is written
                 writeBatch(batch);
             } catch (InterruptedException e) {
                 if (closing) break;
+            } catch (JournalFailedException e) {
+                for (Pending p : batch) p.done.completeExceptionally(e);
             } catch (IOException | RuntimeException e) {
-                log.error("journal write failed in {}: {} (the senders of this batch get an error)", dir, e.toString());
-                for (Pending p : batch) if (p.done != null) p.done.completeExceptionally(e);
-                discardPartialWrite();
+                if (!(e instanceof DiskFullException)) { // that one is logged where it is made, at most once per 10 s
+                    log.error("transport=http journal write failed in {}: {} (the senders of this batch get an error)", dir, e.toString());
+                }
+                discardPartialWrite(); // before the answers: a caller that hears of the failure finds the segment cut back
+                for (Pending p : batch) p.done.completeExceptionally(e);
             } finally {
+                for (Pending p : batch) queuedBytes.addAndGet(-p.total);
                 batch.clear();
             }
         }
@@ -179,25 +309,49 @@ final class Journal implements AutoCloseable {
 
     private void writeBatch(List<Pending> batch) throws IOException {
         Segment active = segments.peekLast();
-        ByteBuffer[] buffers = new ByteBuffer[batch.size()];
+        List<ByteBuffer> buffers = new ArrayList<>();
         boolean force = false;
         long total = 0;
-        for (int i = 0; i < batch.size(); i++) {
-            buffers[i] = ByteBuffer.wrap(batch.get(i).bytes);
-            total += batch.get(i).bytes.length;
-            force |= batch.get(i).force || batch.get(i).record.mustForce();
+        int count = 0;
+        for (Pending p : batch) {
+            for (byte[] b : p.bytes) buffers.add(ByteBuffer.wrap(b));
+            total += p.total;
+            count += p.records.size();
+            force |= p.force;
+            for (JournalRecord r : p.records) force |= r.mustForce();
         }
-        writeFully(active.channel, buffers, total);
+        write(active, buffers.toArray(ByteBuffer[]::new), total);
         active.size += total;
-        if (force) force(active.channel);
-        records.addAndGet(batch.size());
+        if (force) force(active);
+        records.addAndGet(count);
         bytesWritten.addAndGet(total);
-        for (Pending p : batch) apply(p.record, active, p.bytes.length);
+        for (Pending p : batch) for (int i = 0; i < p.records.size(); i++) apply(p.records.get(i), active, p.bytes[i].length);
         publishStats(); // before the answers: a caller that read stats after its append sees its own batch counted
-        for (Pending p : batch) if (p.done != null) p.done.complete(null);
-        if (active.size >= segmentBytes) roll();
-        compact();
+        for (Pending p : batch) p.done.complete(null);
+        try {
+            if (active.size >= segmentBytes) roll();
+            compact();
+        } catch (DiskFullException e) { // the batch is answered; compaction frees space once it can run
+            log.warn("transport=http journal={}: compaction postponed, no room to rewrite live messages ({})", dir, e.getMessage());
+            discardPartialWrite();
+        }
         publishStats();
+    }
+
+    /** Writes everything or throws; a write that fails for lack of space is a {@link DiskFullException}. */
+    private void write(Segment s, ByteBuffer[] buffers, long total) throws IOException {
+        unforced = true;
+        try {
+            writeFully(s.channel, buffers, total);
+        } catch (IOException e) {
+            if (!isNoSpace(e)) throw e;
+            throw diskFull(usableSpace(), total, e);
+        }
+    }
+
+    private static boolean isNoSpace(IOException e) {
+        String m = String.valueOf(e.getMessage());
+        return m.contains("No space left") || m.contains("quota exceeded") || m.contains("Disk quota");
     }
 
     /**
@@ -238,6 +392,7 @@ final class Journal implements AutoCloseable {
                 Live l = index.get(r.seq());
                 if (l != null) l.deliveries = Math.max(l.deliveries, r.deliveries());
             }
+            case HEADER -> { }
         }
     }
 
@@ -246,12 +401,38 @@ final class Journal implements AutoCloseable {
         l.segment.liveBytes -= l.bytes;
     }
 
+    /**
+     * Starts the next segment: the previous one is forced first, so the length that the new HEADER records for it is on
+     * disk; the directory is forced, so the new file survives a crash.
+     */
     private void roll() throws IOException {
-        long id = segments.isEmpty() ? 1 : segments.peekLast().id + 1;
-        Path p = dir.resolve(String.format("seg-%016d.log", id));
+        Segment prev = segments.peekLast();
+        if (prev != null && unforced) force(prev);
+        startSegment(prev == null ? 1 : prev.id + 1, prev == null ? -1 : prev.size);
+    }
+
+    private Segment startSegment(long id, long previousLength) throws IOException {
+        Path p = dir.resolve(segmentName(id));
         FileChannel ch = FileChannel.open(p, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.APPEND);
-        segments.addLast(new Segment(id, p, ch, ch.size()));
+        Segment s = new Segment(id, p, ch, ch.size());
+        segments.addLast(s);
+        syncDirectory();
+        byte[] header = JournalRecord.header(previousLength).encode();
+        write(s, new ByteBuffer[] {ByteBuffer.wrap(header)}, header.length);
+        s.size += header.length;
+        bytesWritten.addAndGet(header.length);
         log.debug("journal segment {} opened", p);
+        return s;
+    }
+
+    private static String segmentName(long id) { return String.format("seg-%016d.log", id); }
+
+    private void syncDirectory() throws JournalFailedException {
+        try (FileChannel d = FileChannel.open(dir, StandardOpenOption.READ)) {
+            d.force(true);
+        } catch (IOException e) {
+            throw failed("fsync of the directory " + dir, e);
+        }
     }
 
     private void compact() throws IOException {
@@ -279,7 +460,7 @@ final class Journal implements AutoCloseable {
         for (Live l : moving) {
             JournalRecord again = new JournalRecord(l.send.type(), l.send.seq(), l.send.message(), l.deliveries);
             byte[] bytes = again.encode();
-            writeFully(active.channel, new ByteBuffer[] {ByteBuffer.wrap(bytes)}, bytes.length);
+            write(active, new ByteBuffer[] {ByteBuffer.wrap(bytes)}, bytes.length);
             active.size += bytes.length;
             bytesWritten.addAndGet(bytes.length);
             release(l);
@@ -288,18 +469,39 @@ final class Journal implements AutoCloseable {
             active.live++;
             active.liveBytes += bytes.length;
         }
-        force(active.channel);
+        force(active);
         log.debug("journal compaction: {} live messages moved out of {}", moving.size(), oldest.path);
         delete(oldest);
         if (active.size >= segmentBytes) roll();
     }
 
-    private void force(FileChannel channel) throws IOException {
-        fsync.force(channel);
+    /** Forces the segment; a failure stops the journal for good ({@link JournalFailedException}). */
+    private void force(Segment s) throws JournalFailedException {
+        try {
+            fsync.force(s.channel);
+        } catch (IOException e) {
+            throw failed("fsync of " + s.path, e);
+        }
         forces.incrementAndGet();
+        if (s == segments.peekLast()) unforced = false;
+    }
+
+    /** The journal's one failure, set (and logged at ERROR) by the first failed fsync. */
+    private JournalFailedException failed(String what, IOException cause) {
+        synchronized (this) {
+            if (failure == null) {
+                failure = new JournalFailedException(what + " failed (" + cause + "): the hub accepts no sends from now on,"
+                        + " because it cannot prove that what it writes reaches the disk. Messages it answered 200 before are on disk; a send"
+                        + " answered with this error may come back after a restart: resend it with the same id (the hub keeps one copy)."
+                        + " Fix: check the disk (dmesg, free space, the device's health), then restart the hub: it replays its journal", cause);
+                log.error("transport=http journal={}: {}", dir, failure.getMessage());
+            }
+            return failure;
+        }
     }
 
     private void delete(Segment s) throws IOException {
+        if (unforced) force(segments.peekLast()); // what was moved out of s must be on disk before s goes
         segments.remove(s);
         s.channel.close();
         Files.deleteIfExists(s.path);
@@ -313,45 +515,126 @@ final class Journal implements AutoCloseable {
 
     // ------------------------------------------------------------------ replay
 
-    private List<JournalRecord> replay() throws IOException {
+    /**
+     * Replays every segment into the index. Damage (see {@link JournalDamage}) makes it throw {@link JournalCorruptException}
+     * with nothing on disk changed, unless the config salvages; a torn tail is cut off and logged.
+     */
+    private void replay() throws IOException {
         List<Path> files;
         try (Stream<Path> s = Files.list(dir)) {
             files = s.filter(p -> p.getFileName().toString().matches("seg-\\d{16}\\.log")).sorted().toList();
         }
-        long maxSeq = 0;
-        for (Path p : files) {
-            long id = Long.parseLong(p.getFileName().toString().substring(4, 20));
+        long[] maxSeq = {0};
+        Map<Segment, Long> torn = new java.util.LinkedHashMap<>();
+        long prevId = -1;
+        for (int k = 0; k < files.size(); k++) {
+            Path p = files.get(k);
+            long id = idOf(p);
+            if (prevId >= 0 && id != prevId + 1) {
+                damage.add(new JournalDamage(dir.resolve(segmentName(prevId + 1)), 0, -1, "segment file(s) " + segmentName(prevId + 1)
+                        + (id - 1 > prevId + 1 ? " to " + segmentName(id - 1) : "") + " missing from the chain: whatever they held is lost"));
+            }
+            prevId = id;
+            Path next = k + 1 < files.size() && idOf(files.get(k + 1)) == id + 1 ? files.get(k + 1) : null;
+            long expected = next == null ? -1 : SegmentScan.predecessorLength(next, config.maxRecordBytes());
             FileChannel ch = FileChannel.open(p, StandardOpenOption.WRITE, StandardOpenOption.READ);
             Segment seg = new Segment(id, p, ch, 0);
             segments.addLast(seg);
             byte[] all = Files.readAllBytes(p);
-            ByteBuffer buf = ByteBuffer.wrap(all);
-            int good = 0;
-            while (buf.remaining() >= 8) {
-                int len = buf.getInt();
-                int crc = buf.getInt();
-                if (len < 13 || len > buf.remaining()) break;
-                byte[] body = new byte[len];
-                buf.get(body);
-                if (!JournalRecord.checks(body, crc)) break;
-                JournalRecord r = JournalRecord.decode(body);
-                apply(r, seg, len + 8);
-                maxSeq = Math.max(maxSeq, r.seq());
-                good = buf.position();
+            List<SegmentScan.Bad> bad = SegmentScan.scan(all, config.maxRecordBytes(), (r, len) -> {
+                apply(r, seg, len);
+                if (r.type() != JournalRecord.Type.HEADER) maxSeq[0] = Math.max(maxSeq[0], r.seq());
+            });
+            seg.size = all.length;
+            boolean shortfallReported = false;
+            for (SegmentScan.Bad region : bad) {
+                boolean tail = region.to() == all.length;
+                if (tail && (expected < 0 || region.from() >= expected)) { // the end of a write a crash cut: only ever unanswered records
+                    torn.put(seg, region.from());
+                    seg.size = region.from();
+                    continue;
+                }
+                String reason = region.note();
+                long end = region.to();
+                if (tail && all.length < expected) {
+                    reason += "; the file ends at byte " + all.length + " but " + next.getFileName() + " recorded " + expected
+                            + " bytes for it: the segment was cut short";
+                    end = expected;
+                    shortfallReported = true;
+                }
+                damage.add(new JournalDamage(p, region.from(), end - region.from(), reason));
             }
-            if (good < all.length) {
-                log.warn("journal {}: {} bytes after offset {} are a torn or corrupt record (crash during a write); ignored and truncated",
-                        p, all.length - good, good);
-                ch.truncate(good);
+            if (!shortfallReported && all.length < expected) {
+                damage.add(new JournalDamage(p, all.length, expected - all.length, "the file ends at byte " + all.length + " but "
+                        + next.getFileName() + " recorded " + expected + " bytes for it: the segment was cut short, the records in the missing bytes are lost"));
             }
-            seg.size = good;
-            ch.position(good);
+            ch.position(seg.size);
         }
-        nextSeq.set(maxSeq + 1);
+        nextSeq.set(maxSeq[0] + 1);
+        if (!damage.isEmpty() && !config.salvage()) {
+            for (Segment s : segments) s.channel.close();
+            segments.clear();
+            throw new JournalCorruptException(refusal(), damage);
+        }
+        for (Map.Entry<Segment, Long> t : torn.entrySet()) {
+            Segment s = t.getKey();
+            log.warn("transport=http journal {}: {} bytes after offset {} are a torn record (a crash during a write; never answered); ignored and truncated",
+                    s.path, Files.size(s.path) - t.getValue(), t.getValue());
+            s.channel.truncate(t.getValue());
+            s.channel.force(true);
+        }
+        if (!damage.isEmpty()) salvage();
+        if (!files.isEmpty()) log.info("journal {}: replayed {} segments, {} unacked messages recovered", dir, files.size(), index.size());
+    }
+
+    private static long idOf(Path segment) { return Long.parseLong(segment.getFileName().toString().substring(4, 20)); }
+
+    private String refusal() {
+        StringBuilder b = new StringBuilder("the hub's journal in ").append(dir).append(" is damaged, and the hub does not start on it,"
+                + " so that nothing is dropped without your say (nothing on disk was changed):");
+        for (JournalDamage d : damage) b.append("\n  - ").append(d);
+        return b.append("\nFix: restore ").append(dir).append(" from a backup, or start the hub with --salvage-journal"
+                + " (HubOptions.withSalvageJournal(true)): it starts with every readable record, moves the damaged segment files to ")
+                .append(dir).append("/damaged-<time>/, and reports the above in its log (ERROR) and in GET /v1/health").toString();
+    }
+
+    /**
+     * Starts after damage: every live record is rewritten to a fresh segment chain and forced, and only then are the old
+     * segment files moved to {@code damaged-<time>/} (kept for inspection), so the next start finds a clean journal.
+     */
+    private void salvage() throws IOException {
+        List<Segment> damaged = new ArrayList<>(segments);
+        List<Live> lives = new ArrayList<>(index.values());
+        lives.sort(Comparator.comparingLong(l -> l.send.seq()));
+        segments.clear();
+        Segment fresh = startSegment(damaged.get(damaged.size() - 1).id + 1, -1);
+        for (Live l : lives) {
+            byte[] bytes = new JournalRecord(l.send.type(), l.send.seq(), l.send.message(), l.deliveries).encode();
+            write(fresh, new ByteBuffer[] {ByteBuffer.wrap(bytes)}, bytes.length);
+            fresh.size += bytes.length;
+            l.segment = fresh;
+            l.bytes = bytes.length;
+            fresh.live++;
+            fresh.liveBytes += bytes.length;
+        }
+        force(fresh);
+        damagedDir = dir.resolve("damaged-" + System.currentTimeMillis());
+        Files.createDirectories(damagedDir);
+        for (Segment s : damaged) {
+            s.channel.close();
+            Files.move(s.path, damagedDir.resolve(s.path.getFileName()));
+        }
+        syncDirectory();
+        StringBuilder b = new StringBuilder();
+        for (JournalDamage d : damage) b.append("\n  - ").append(d);
+        log.error("transport=http journal={}: started by --salvage-journal; what could not be recovered:{}\n{} unacked messages recovered and"
+                + " rewritten to {}; the damaged segment files are kept in {}", dir, b, lives.size(), fresh.path.getFileName(), damagedDir);
+    }
+
+    private List<JournalRecord> live() {
         List<JournalRecord> live = new ArrayList<>(index.size());
         for (Live l : index.values()) live.add(new JournalRecord(l.send.type(), l.send.seq(), l.send.message(), l.deliveries));
         live.sort(Comparator.comparingLong(JournalRecord::seq));
-        if (!files.isEmpty()) log.info("journal {}: replayed {} segments, {} unacked messages recovered", dir, files.size(), live.size());
         return live;
     }
 
@@ -368,7 +651,7 @@ final class Journal implements AutoCloseable {
         }
         for (Segment s : segments) {
             try {
-                fsync.force(s.channel);
+                if (failure == null) fsync.force(s.channel);
                 s.channel.close();
             } catch (IOException e) {
                 log.warn("closing journal segment {}: {}", s.path, e.toString());

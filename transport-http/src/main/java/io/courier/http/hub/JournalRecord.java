@@ -18,13 +18,16 @@ import java.util.zip.CRC32C;
  *   <li>{@code ATTEMPTS}: the message has been delivered this many times (so that C15 survives a restart);</li>
  *   <li>{@code PUSH}: a push subscription (its definition as the message: destination = its group and member,
  *   payload = its JSON); live like a SEND until an ACK of its sequence number removes it, and compacted like one.</li>
+ *   <li>{@code HEADER}: the first record of every segment; its seq field holds the length in bytes of the previous
+ *   segment when this one was started (-1: none), so that replay can tell a segment cut short from a torn tail.</li>
  * </ul>
- * A record whose length or checksum does not match is a torn write from a crash: replay stops there.
+ * A record whose length or checksum does not match is unreadable: {@link SegmentScan} finds the records after it,
+ * and {@link Journal} tells a torn tail (a crash mid-write) from damage.
  */
 record JournalRecord(Type type, long seq, Message message, int deliveries) {
 
     /** What a record says. */
-    enum Type { SEND, ACK, ATTEMPTS, PUSH }
+    enum Type { SEND, ACK, ATTEMPTS, PUSH, HEADER }
 
     static JournalRecord send(long seq, Message m, int deliveries) { return new JournalRecord(Type.SEND, seq, m, deliveries); }
 
@@ -36,6 +39,9 @@ record JournalRecord(Type type, long seq, Message message, int deliveries) {
     static JournalRecord ack(long seq) { return new JournalRecord(Type.ACK, seq, null, 0); }
 
     static JournalRecord attempts(long seq, int deliveries) { return new JournalRecord(Type.ATTEMPTS, seq, null, deliveries); }
+
+    /** The first record of a segment: {@code previousLength} bytes of the previous segment, -1 when there is none. */
+    static JournalRecord header(long previousLength) { return new JournalRecord(Type.HEADER, previousLength, null, 0); }
 
     /** True when the record must be on disk before its caller hears back (a send: clause C1). */
     boolean mustForce() { return holdsMessage(); }
@@ -64,8 +70,11 @@ record JournalRecord(Type type, long seq, Message message, int deliveries) {
     }
 
     /** Decodes a record body whose checksum has been verified. */
-    static JournalRecord decode(byte[] body) throws IOException {
-        DataInputStream in = new DataInputStream(new java.io.ByteArrayInputStream(body));
+    static JournalRecord decode(byte[] body) throws IOException { return decode(body, 0, body.length); }
+
+    /** Decodes the record body at {@code bytes[offset, offset + length)}. */
+    static JournalRecord decode(byte[] bytes, int offset, int length) throws IOException {
+        DataInputStream in = new DataInputStream(new java.io.ByteArrayInputStream(bytes, offset, length));
         Type type = Type.values()[in.readUnsignedByte()];
         long seq = in.readLong();
         int deliveries = in.readInt();
@@ -74,9 +83,12 @@ record JournalRecord(Type type, long seq, Message message, int deliveries) {
     }
 
     /** True when {@code body} matches the stored checksum. */
-    static boolean checks(byte[] body, int storedCrc) {
+    static boolean checks(byte[] body, int storedCrc) { return checks(body, 0, body.length, storedCrc); }
+
+    /** True when {@code bytes[offset, offset + length)} matches the stored checksum. */
+    static boolean checks(byte[] bytes, int offset, int length, int storedCrc) {
         CRC32C crc = new CRC32C();
-        crc.update(body);
+        crc.update(bytes, offset, length);
         return (int) crc.getValue() == storedCrc;
     }
 

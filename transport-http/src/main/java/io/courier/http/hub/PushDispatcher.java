@@ -180,8 +180,10 @@ final class PushDispatcher implements AutoCloseable {
         long seq;
         try {
             seq = queues.journalPush(sub.toMessage()).get(60, TimeUnit.SECONDS);
-        } catch (ExecutionException | java.util.concurrent.TimeoutException e) {
-            throw new ApiError(503, "journal_failed", "the hub could not journal the push subscription: retry later");
+        } catch (ExecutionException e) {
+            throw ApiError.journal(e.getCause(), "for the push subscription");
+        } catch (java.util.concurrent.TimeoutException e) {
+            throw new ApiError(503, "journal_failed", "the hub could not journal the push subscription within 60 s: retry later");
         }
         start(sub, seq);
         log.info("hub: push subscription {} for group {}{} to {} (concurrency {}, timeout {} ms, max attempts {})", sub.id(), sub.group(),
@@ -201,8 +203,10 @@ final class PushDispatcher implements AutoCloseable {
         e.stop();
         try {
             queues.journalUnpush(e.seq).get(60, TimeUnit.SECONDS);
-        } catch (ExecutionException | java.util.concurrent.TimeoutException ex) {
-            throw new ApiError(503, "journal_failed", "the hub could not journal the removal: retry");
+        } catch (ExecutionException ex) {
+            throw ApiError.journal(ex.getCause(), "for the removal");
+        } catch (java.util.concurrent.TimeoutException ex) {
+            throw new ApiError(503, "journal_failed", "the hub could not journal the removal within 60 s: retry");
         }
         log.info("hub: push subscription {} removed", id);
         return true;
