@@ -29,11 +29,20 @@ public final class HubFixture implements TransportFixture, AutoCloseable {
     private final int port;
     private final Path data;
     private final List<String> extraArgs;
+    private final String xmx;
     private final File log;
     private Process process;
 
     /** A hub on a free port with a fresh data directory; {@code extraArgs} go to {@code HubMain}. */
     public HubFixture(String name, String... extraArgs) {
+        this(name, System.getProperty("courier.hub.xmx", "-Xmx512m"), extraArgs);
+    }
+
+    /** A hub whose JVM has the heap option {@code xmx} (e.g. {@code -Xmx128m}). */
+    public static HubFixture withHeap(String name, String xmx, String... extraArgs) { return new HubFixture(name, xmx, extraArgs); }
+
+    private HubFixture(String name, String xmx, String[] extraArgs) {
+        this.xmx = xmx;
         this.port = freePort();
         this.data = Path.of("target", "hub-data", name + "-" + UUID.randomUUID().toString().substring(0, 8)).toAbsolutePath();
         this.extraArgs = List.of(extraArgs);
@@ -53,7 +62,7 @@ public final class HubFixture implements TransportFixture, AutoCloseable {
     /** Starts the hub process and waits until {@code /v1/health} answers. */
     public synchronized void start() {
         String java = ProcessHandle.current().info().command().orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        List<String> cmd = new ArrayList<>(List.of(java, System.getProperty("courier.hub.xmx", "-Xmx512m"), "-XX:+UseSerialGC", "-Dorg.slf4j.simpleLogger.defaultLogLevel=info",
+        List<String> cmd = new ArrayList<>(List.of(java, xmx, "-XX:+UseSerialGC", "-Dorg.slf4j.simpleLogger.defaultLogLevel=info",
                 "-cp", System.getProperty("java.class.path"), "io.courier.http.hub.HubMain",
                 "--port", Integer.toString(port), "--data", data.toString()));
         cmd.addAll(extraArgs);

@@ -19,6 +19,7 @@ final class ApiError extends RuntimeException {
      */
     static ApiError journal(Throwable cause, String what) {
         if (cause instanceof DiskFullException) return new ApiError(503, "disk_full", cause.getMessage());
+        if (cause instanceof HubFullException) return new ApiError(503, "hub_full", cause.getMessage());
         if (cause instanceof JournalFailedException) return new ApiError(503, "journal_failed", cause.getMessage());
         return new ApiError(503, "journal_failed", "the hub could not write its journal (" + cause.getMessage() + ") " + what + ": retry later");
     }

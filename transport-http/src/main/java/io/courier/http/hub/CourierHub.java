@@ -43,6 +43,8 @@ public final class CourierHub implements AutoCloseable {
         Journal.Config journal = new Journal.Config(options.segmentBytes(), options.minFreeDiskBytes(), options.salvageJournal(),
                 (int) Math.min(Integer.MAX_VALUE - 8, options.maxBodyBytes() + (64 << 10)), Journal.Fsync.FORCE);
         this.queues = new DurableQueues(options.dataDir(), journal, options.sessionTimeout().toMillis(), executor);
+        queues.limitHeldBytes(options.heldBytesLimit(), options.maxHeldBytes() > 0 ? "--max-held-bytes"
+                : Math.round(HubOptions.DEFAULT_HELD_SHARE * 100) + "% of the heap; --max-held-bytes sets it");
         HubMetrics metrics = meterRegistry == null ? null : new HubMetrics(queues, Telemetry.micrometer(meterRegistry, "http"));
         PushDispatcher pushes = null;
         Server started = null;

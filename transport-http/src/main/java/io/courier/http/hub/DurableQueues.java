@@ -40,12 +40,51 @@ final class DurableQueues implements AutoCloseable {
     /** One accepted, unacked message and its journal sequence number. */
     private static final class Accepted {
         final Message message;
+        final long heapBytes;
         final CompletableFuture<Void> durable = new CompletableFuture<>();
         volatile long seq;
         volatile int deliveries;
 
-        Accepted(Message message) { this.message = message; }
+        Accepted(Message message) {
+            this.message = message;
+            this.heapBytes = heapBytes(message);
+        }
     }
+
+    /**
+     * The heap an unacked message takes, estimated: its payload, its strings (two bytes a char, as Latin-1 strings take
+     * less this errs high) and a fixed 1,000 bytes for the objects that hold it — the message, its header map, the
+     * engine's entry, the journal's index and this table's key ({@code HubMemoryTest} measured about 2,200 bytes of
+     * heap per queued message of 1 KiB, an idle hub's own heap included).
+     */
+    static long heapBytes(Message m) {
+        long chars = m.id().length() * 2L + m.destination().toString().length() * 2L;
+        for (var h : m.headers().entrySet()) chars += (h.getKey().length() + h.getValue().length()) * 2L + 64;
+        if (m.orderingKey() != null) chars += m.orderingKey().length() * 2L;
+        return m.payload().length + chars + PER_MESSAGE_BYTES;
+    }
+
+    static final long PER_MESSAGE_BYTES = 1_000;
+    /** The estimated heap of the messages in {@link #live}. */
+    private final java.util.concurrent.atomic.AtomicLong heldBytes = new java.util.concurrent.atomic.AtomicLong();
+    private volatile long maxHeldBytes = Long.MAX_VALUE;
+    private volatile String limitSource = "";
+
+    /**
+     * Sends that would take the unacked messages past {@code bytes} of heap are refused with {@link HubFullException};
+     * {@code source} says where the limit comes from, for the refusal's message.
+     */
+    void limitHeldBytes(long bytes, String source) {
+        this.maxHeldBytes = bytes;
+        this.limitSource = source;
+    }
+
+    /** The estimated heap of the unacked messages. */
+    long heldBytes() { return heldBytes.get(); }
+
+    private void hold(Accepted a) { heldBytes.addAndGet(a.heapBytes); }
+
+    private void forget(Accepted a) { if (live.remove(key(a.message), a)) heldBytes.addAndGet(-a.heapBytes); }
 
     /** A lease as handed to a client: the delivery plus the lease id that settles it. */
     record Lease(String id, Message message, int attempt) {}
@@ -101,7 +140,9 @@ final class DurableQueues implements AutoCloseable {
             a.seq = r.seq();
             a.deliveries = r.deliveries();
             a.durable.complete(null);
-            live.put(key(r.message()), a);
+            Accepted before = live.put(key(r.message()), a);
+            if (before != null) heldBytes.addAndGet(-before.heapBytes);
+            hold(a);
             engine.restore(r.message(), r.deliveries());
         }
     }
@@ -138,11 +179,18 @@ final class DurableQueues implements AutoCloseable {
      * Accepts a batch: completes once every message is journaled and forced (a message already unacked in the hub
      * under the same group and id is not stored twice), exceptionally if the journal fails.
      */
-    CompletableFuture<Void> send(List<Message> batch) {
+    CompletableFuture<Void> send(List<Message> batch) { return send(batch, true); }
+
+    /** {@code admit}: refuse the batch past the heap limit; a dead letter that replaces its original is not refused. */
+    private CompletableFuture<Void> send(List<Message> batch, boolean admit) {
         long started = System.nanoTime();
         List<JournalRecord> records = new ArrayList<>(batch.size());
         List<Accepted> fresh = new ArrayList<>(batch.size());
         List<CompletableFuture<Void>> waits = new ArrayList<>();
+        long incoming = 0;
+        for (Message m : batch) incoming += heapBytes(m);
+        long held = heldBytes.get();
+        if (admit && held + incoming > maxHeldBytes) return CompletableFuture.failedFuture(full(held, incoming, batch));
         for (Message m : batch) {
             Accepted a = new Accepted(m);
             Accepted existing = live.putIfAbsent(key(m), a);
@@ -151,6 +199,7 @@ final class DurableQueues implements AutoCloseable {
                 waits.add(existing.durable);
                 continue;
             }
+            hold(a);
             a.seq = journal.nextSeq();
             records.add(JournalRecord.send(a.seq, m, 0));
             fresh.add(a);
@@ -163,7 +212,7 @@ final class DurableQueues implements AutoCloseable {
                 recordSent(ms, System.nanoTime() - started, e);
                 if (e != null) {
                     for (Accepted a : fresh) {
-                        live.remove(key(a.message), a);
+                        forget(a);
                         a.durable.completeExceptionally(e);
                     }
                     return;
@@ -178,6 +227,22 @@ final class DurableQueues implements AutoCloseable {
         }
         return CompletableFuture.allOf(waits.toArray(CompletableFuture[]::new));
     }
+
+    /** The refusal of a send past the heap limit, logged at most once per 10 s (a full hub is refused many times a second). */
+    private HubFullException full(long held, long incoming, List<Message> batch) {
+        String m = "hub full: its unacked messages take about " + mib(held) + " MiB of heap and this request " + mib(incoming)
+                + " MiB more, past its limit of " + mib(maxHeldBytes) + " MiB (" + limitSource + "): retry once consumers have caught up, or start the hub with more heap (-Xmx) or a higher --max-held-bytes";
+        long now = System.currentTimeMillis();
+        if (now - fullLoggedAt > 10_000) {
+            fullLoggedAt = now;
+            log.warn("transport=http hub: send of {} messages to {} refused: {}", batch.size(), batch.get(0).destination(), m);
+        }
+        return new HubFullException(m);
+    }
+
+    private volatile long fullLoggedAt;
+
+    private static String mib(long bytes) { return String.format(java.util.Locale.ROOT, "%.1f", bytes / 1048576.0); }
 
     /**
      * Counts accepted messages, and among them the dead letters, whoever made them (a worker's runtime sends its own,
@@ -385,7 +450,7 @@ final class DurableQueues implements AutoCloseable {
             wake(d.group()); // an ack can make a key's next message available
             Accepted a = leased.remove(d.seq());
             if (a == null) continue;
-            live.remove(key(a.message), a);
+            forget(a);
             acks.add(JournalRecord.ack(a.seq));
         }
         if (acks.isEmpty()) return CompletableFuture.completedFuture(0);
@@ -430,7 +495,7 @@ final class DurableQueues implements AutoCloseable {
         Accepted a = d == null ? null : leased.get(d.seq());
         if (a == null || !engine.extend(d, 60_000)) return CompletableFuture.completedFuture(false);
         Message dead = SettlementPolicy.deadLetterOf(a.message, a.message.destination().deadLetterGroup(), reason, a.deliveries);
-        return send(List.of(dead)).thenCompose(v -> ack(List.of(d))).thenApply(n -> n > 0);
+        return send(List.of(dead), false).thenCompose(v -> ack(List.of(d))).thenApply(n -> n > 0);
     }
 
     /**
@@ -440,11 +505,11 @@ final class DurableQueues implements AutoCloseable {
      */
     CompletableFuture<Boolean> deleteGroup(String group) {
         List<JournalRecord> acks = new ArrayList<>();
-        live.values().removeIf(a -> {
-            if (!a.message.destination().group().equals(group)) return false;
+        for (Accepted a : List.copyOf(live.values())) {
+            if (!a.message.destination().group().equals(group)) continue;
+            forget(a);
             acks.add(JournalRecord.ack(a.seq));
-            return true;
-        });
+        }
         leased.values().removeIf(a -> a.message.destination().group().equals(group));
         boolean known = engine.deleteGroup(group);
         wake(group);

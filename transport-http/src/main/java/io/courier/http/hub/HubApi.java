@@ -457,7 +457,7 @@ final class HubApi extends Handler.Abstract {
             return f.get(60, TimeUnit.SECONDS);
         } catch (ExecutionException e) {
             Throwable cause = e.getCause();
-            if (!(cause instanceof DiskFullException || cause instanceof JournalFailedException)) { // those the journal logs itself
+            if (!(cause instanceof DiskFullException || cause instanceof JournalFailedException || cause instanceof HubFullException)) { // logged where made
                 log.warn("transport=http hub: journal write failed: {}", cause.toString());
             }
             throw ApiError.journal(cause, "for this request; nothing of it was accepted");

@@ -23,10 +23,17 @@ import java.util.List;
  *                        leave less is refused (503 {@code disk_full}) until space returns
  * @param salvageJournal  start on a damaged journal with every readable record (moving the damaged segments aside and
  *                        reporting what was lost in the log and {@code /v1/health}) instead of refusing to start
+ * @param maxHeldBytes    the heap that unacked messages may take (estimated: payload, strings and the objects holding
+ *                        them); a send that would pass it is refused (503 {@code hub_full}) until consumers catch up.
+ *                        0: the default, {@link #DEFAULT_HELD_SHARE} of the heap, so that the hub never runs out of
+ *                        memory and always starts again on its journal with the same heap
  */
 public record HubOptions(String host, int port, Path dataDir, String token, long maxPayloadBytes, long maxBodyBytes,
                          long segmentBytes, Duration sessionTimeout, Duration maxWait, List<String> pushAllow, List<String> push,
-                         String pushSecret, long minFreeDiskBytes, boolean salvageJournal) {
+                         String pushSecret, long minFreeDiskBytes, boolean salvageJournal, long maxHeldBytes) {
+
+    /** The share of the heap ({@code -Xmx}) that unacked messages may take by default. */
+    public static final double DEFAULT_HELD_SHARE = 0.4;
 
     /** The free disk space a hub keeps by default for acks and compaction: 64 MiB. */
     public static final long DEFAULT_MIN_FREE_DISK = 64L << 20;
@@ -40,7 +47,7 @@ public record HubOptions(String host, int port, Path dataDir, String token, long
                       long segmentBytes, Duration sessionTimeout, Duration maxWait, List<String> pushAllow, List<String> push,
                       String pushSecret) {
         this(host, port, dataDir, token, maxPayloadBytes, maxBodyBytes, segmentBytes, sessionTimeout, maxWait, pushAllow, push, pushSecret,
-                DEFAULT_MIN_FREE_DISK, false);
+                DEFAULT_MIN_FREE_DISK, false, 0);
     }
 
     public HubOptions {
@@ -53,6 +60,7 @@ public record HubOptions(String host, int port, Path dataDir, String token, long
         if (!push.isEmpty() && pushSecret == null) {
             throw new IllegalArgumentException("--push needs a signing secret: give --push-secret S or the environment variable COURIER_PUSH_SECRET");
         }
+        if (maxHeldBytes < 0) throw new IllegalArgumentException("max held bytes must be 0 (a share of the heap) or more, got " + maxHeldBytes);
         if (minFreeDiskBytes < 0) throw new IllegalArgumentException("min free disk must be 0 or more bytes, got " + minFreeDiskBytes);
         if (maxPayloadBytes < 1 || maxBodyBytes < maxPayloadBytes) {
             throw new IllegalArgumentException("max body (" + maxBodyBytes + ") must be at least the max payload (" + maxPayloadBytes + ")");
@@ -64,25 +72,33 @@ public record HubOptions(String host, int port, Path dataDir, String token, long
         return new HubOptions("127.0.0.1", port, dataDir, null, 1 << 20, 16 << 20, 64L << 20, Duration.ofSeconds(30), Duration.ofSeconds(30));
     }
 
-    public HubOptions withToken(String t) { return new HubOptions(host, port, dataDir, t, maxPayloadBytes, maxBodyBytes, segmentBytes, sessionTimeout, maxWait, pushAllow, push, pushSecret, minFreeDiskBytes, salvageJournal); }
+    public HubOptions withToken(String t) { return new HubOptions(host, port, dataDir, t, maxPayloadBytes, maxBodyBytes, segmentBytes, sessionTimeout, maxWait, pushAllow, push, pushSecret, minFreeDiskBytes, salvageJournal, maxHeldBytes); }
 
-    public HubOptions withHost(String h) { return new HubOptions(h, port, dataDir, token, maxPayloadBytes, maxBodyBytes, segmentBytes, sessionTimeout, maxWait, pushAllow, push, pushSecret, minFreeDiskBytes, salvageJournal); }
+    public HubOptions withHost(String h) { return new HubOptions(h, port, dataDir, token, maxPayloadBytes, maxBodyBytes, segmentBytes, sessionTimeout, maxWait, pushAllow, push, pushSecret, minFreeDiskBytes, salvageJournal, maxHeldBytes); }
 
-    public HubOptions withLimits(long payload, long body) { return new HubOptions(host, port, dataDir, token, payload, body, segmentBytes, sessionTimeout, maxWait, pushAllow, push, pushSecret, minFreeDiskBytes, salvageJournal); }
+    public HubOptions withLimits(long payload, long body) { return new HubOptions(host, port, dataDir, token, payload, body, segmentBytes, sessionTimeout, maxWait, pushAllow, push, pushSecret, minFreeDiskBytes, salvageJournal, maxHeldBytes); }
 
-    public HubOptions withSegmentBytes(long bytes) { return new HubOptions(host, port, dataDir, token, maxPayloadBytes, maxBodyBytes, bytes, sessionTimeout, maxWait, pushAllow, push, pushSecret, minFreeDiskBytes, salvageJournal); }
+    public HubOptions withSegmentBytes(long bytes) { return new HubOptions(host, port, dataDir, token, maxPayloadBytes, maxBodyBytes, bytes, sessionTimeout, maxWait, pushAllow, push, pushSecret, minFreeDiskBytes, salvageJournal, maxHeldBytes); }
 
-    public HubOptions withSessionTimeout(Duration d) { return new HubOptions(host, port, dataDir, token, maxPayloadBytes, maxBodyBytes, segmentBytes, d, maxWait, pushAllow, push, pushSecret, minFreeDiskBytes, salvageJournal); }
+    public HubOptions withSessionTimeout(Duration d) { return new HubOptions(host, port, dataDir, token, maxPayloadBytes, maxBodyBytes, segmentBytes, d, maxWait, pushAllow, push, pushSecret, minFreeDiskBytes, salvageJournal, maxHeldBytes); }
 
     /** Hosts the hub may push to (empty: loopback only). */
-    public HubOptions withPushAllow(List<String> hosts) { return new HubOptions(host, port, dataDir, token, maxPayloadBytes, maxBodyBytes, segmentBytes, sessionTimeout, maxWait, hosts, push, pushSecret, minFreeDiskBytes, salvageJournal); }
+    public HubOptions withPushAllow(List<String> hosts) { return new HubOptions(host, port, dataDir, token, maxPayloadBytes, maxBodyBytes, segmentBytes, sessionTimeout, maxWait, hosts, push, pushSecret, minFreeDiskBytes, salvageJournal, maxHeldBytes); }
 
     /** Push subscriptions to make at start ({@code GROUP[/MEMBER]=URL}), signed with {@code secret}. */
-    public HubOptions withPush(List<String> subscriptions, String secret) { return new HubOptions(host, port, dataDir, token, maxPayloadBytes, maxBodyBytes, segmentBytes, sessionTimeout, maxWait, pushAllow, subscriptions, secret, minFreeDiskBytes, salvageJournal); }
+    public HubOptions withPush(List<String> subscriptions, String secret) { return new HubOptions(host, port, dataDir, token, maxPayloadBytes, maxBodyBytes, segmentBytes, sessionTimeout, maxWait, pushAllow, subscriptions, secret, minFreeDiskBytes, salvageJournal, maxHeldBytes); }
 
     /** Free bytes kept on the journal's file system for acks and compaction (default {@link #DEFAULT_MIN_FREE_DISK}; 0: none). */
-    public HubOptions withMinFreeDisk(long bytes) { return new HubOptions(host, port, dataDir, token, maxPayloadBytes, maxBodyBytes, segmentBytes, sessionTimeout, maxWait, pushAllow, push, pushSecret, bytes, salvageJournal); }
+    public HubOptions withMinFreeDisk(long bytes) { return new HubOptions(host, port, dataDir, token, maxPayloadBytes, maxBodyBytes, segmentBytes, sessionTimeout, maxWait, pushAllow, push, pushSecret, bytes, salvageJournal, maxHeldBytes); }
 
     /** Start on a damaged journal with every readable record, reporting what was lost, instead of refusing to start. */
-    public HubOptions withSalvageJournal(boolean on) { return new HubOptions(host, port, dataDir, token, maxPayloadBytes, maxBodyBytes, segmentBytes, sessionTimeout, maxWait, pushAllow, push, pushSecret, minFreeDiskBytes, on); }
+    public HubOptions withSalvageJournal(boolean on) { return new HubOptions(host, port, dataDir, token, maxPayloadBytes, maxBodyBytes, segmentBytes, sessionTimeout, maxWait, pushAllow, push, pushSecret, minFreeDiskBytes, on, maxHeldBytes); }
+
+    /** The heap unacked messages may take before sends are refused with 503 {@code hub_full} (0: a share of the heap). */
+    public HubOptions withMaxHeldBytes(long bytes) { return new HubOptions(host, port, dataDir, token, maxPayloadBytes, maxBodyBytes, segmentBytes, sessionTimeout, maxWait, pushAllow, push, pushSecret, minFreeDiskBytes, salvageJournal, bytes); }
+
+    /** {@link #maxHeldBytes}, or its default when 0. */
+    public long heldBytesLimit() {
+        return maxHeldBytes > 0 ? maxHeldBytes : (long) (Runtime.getRuntime().maxMemory() * DEFAULT_HELD_SHARE);
+    }
 }
