@@ -7,7 +7,6 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
-import java.util.UUID;
 
 /**
  * An immutable message: id (set by the sender, used for deduplication), destination, headers (string to string),
@@ -39,7 +38,7 @@ public final class Message {
     private final Instant notBefore;
 
     private Message(Builder b) {
-        this.id = b.id != null ? b.id : UUID.randomUUID().toString();
+        this.id = b.id != null ? b.id : MessageIds.next();
         this.destination = Objects.requireNonNull(b.destination, "destination");
         this.headers = Collections.unmodifiableMap(new LinkedHashMap<>(b.headers));
         this.payload = b.payload;
@@ -102,7 +101,7 @@ public final class Message {
                 + (orderingKey != null ? ", key=" + orderingKey : "") + (notBefore != null ? ", notBefore=" + notBefore : "") + "]";
     }
 
-    /** Builds a {@link Message}; {@code id} defaults to a random UUID, payload to empty. */
+    /** Builds a {@link Message}; {@code id} defaults to a fresh UUID-shaped id ({@link MessageIds}), payload to empty. */
     public static final class Builder {
         private String id;
         private Destination destination;
