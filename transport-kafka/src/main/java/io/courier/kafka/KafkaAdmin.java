@@ -63,6 +63,29 @@ final class KafkaAdmin implements io.courier.spi.Admin {
                 new GroupStats(group, known(lag(group)), unknown(), unknown(), known(lag(deadLetterGroup)), known(members(group))));
     }
 
+    /**
+     * The topics and consumer groups with Courier's prefix, each read back into its group ({@link Topics#ownerOf}):
+     * a group's retry topic, its members' topics and its consumer groups count as the group. A name that
+     * {@link Topics#bounded} shortened with a hash before the group's name ended cannot be read back: it is listed
+     * in {@link io.courier.spi.GroupListing#opaque()} (a group of over 230 characters; its retry topic is hashed separately, so it
+     * shows as a second opaque name).
+     */
+    @Override
+    public io.courier.spi.GroupListing groups(String prefix) {
+        return call("listing the groups", () -> {
+            Set<String> names = new TreeSet<>(admin.listTopics().names().get(timeout(), TimeUnit.MILLISECONDS));
+            for (GroupListing g : admin.listGroups().all().get(timeout(), TimeUnit.MILLISECONDS)) names.add(g.groupId());
+            Set<String> groups = new TreeSet<>();
+            Set<String> opaque = new TreeSet<>();
+            for (String name : names) {
+                Topics.Owner owner = topics.ownerOf(name);
+                if (owner instanceof Topics.Owner.Group g && g.group().startsWith(prefix)) groups.add(g.group());
+                else if (owner instanceof Topics.Owner.Hashed h) opaque.add(h.name());
+            }
+            return new io.courier.spi.GroupListing(List.copyOf(groups), List.copyOf(opaque));
+        });
+    }
+
     @Override
     public boolean deleteGroup(String group) {
         return call("deleting group " + group, () -> io.courier.spi.Admin.removeWithDeadLetters(group, this::delete));

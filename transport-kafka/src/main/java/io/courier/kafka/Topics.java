@@ -68,6 +68,49 @@ final class Topics {
         }
     }
 
+    /** What a Kafka name of Courier's says of its group: read back, shortened with a hash, or not Courier's. */
+    sealed interface Owner {
+        /** The name was read back into {@code group}. */
+        record Group(String group) implements Owner {}
+
+        /** The name was shortened with a hash before its group name ended: the group cannot be read back. */
+        record Hashed(String name) implements Owner {}
+    }
+
+    /**
+     * The group of a topic or consumer group name ({@link #group}, {@link #member}, their retry topics), the exact
+     * reverse of {@link #escape}: the part after the prefix up to the first {@code .} is the escaped group name.
+     * {@link Owner.Hashed} when {@link #bounded} cut the name before that part ended; null when the name is not one
+     * Courier makes (another prefix, a bare {@code _}, a character a group name cannot hold).
+     */
+    Owner ownerOf(String name) {
+        if (!name.startsWith(prefix) || name.length() == prefix.length()) return null;
+        boolean hashed = name.length() == MAX_NAME && name.matches(".*_h[0-9a-f]{16}");
+        String rest = name.substring(prefix.length(), hashed ? MAX_NAME - 18 : name.length());
+        int dot = rest.indexOf('.');
+        if (dot < 0 && hashed) return new Owner.Hashed(name);
+        String escaped = dot < 0 ? rest : rest.substring(0, dot);
+        if (dot >= 0 && !hashed) {
+            String tail = rest.substring(dot);
+            if (!tail.equals(RETRY_SUFFIX) && !(tail.startsWith(MEMBER_INFIX) && tail.length() > MEMBER_INFIX.length())) return null;
+        }
+        StringBuilder b = new StringBuilder(escaped.length());
+        for (int i = 0; i < escaped.length(); i++) {
+            char c = escaped.charAt(i);
+            if (c == '_') {
+                if (escaped.startsWith("_2e", i)) b.append('.');
+                else if (escaped.startsWith("_5f", i)) b.append('_');
+                else return null;
+                i += 2;
+            } else if (c < 128 && Character.isLetterOrDigit(c) || c == '-') {
+                b.append(c);
+            } else {
+                return null;
+            }
+        }
+        return b.isEmpty() ? null : new Owner.Group(b.toString());
+    }
+
     /** The queue a message to this destination goes to ({@code any@g/m} is not sticky: it goes to the group). */
     Queue of(Destination d) { return d.isDirect() ? member(d.group(), d.member()) : group(d.group()); }
 }

@@ -33,6 +33,30 @@ final class Naming {
 
     static String stream(String group) { return STREAM_PREFIX + token(group); }
 
+    /**
+     * The group whose stream is {@code stream}, the exact reverse of {@link #stream}; null when {@code stream} is not
+     * one Courier names (no {@code COURIER_} prefix, an escape other than {@code _5F}/{@code _2E}, a character a
+     * group name cannot hold).
+     */
+    static String groupOfStream(String stream) {
+        if (!stream.startsWith(STREAM_PREFIX) || stream.length() == STREAM_PREFIX.length()) return null;
+        StringBuilder b = new StringBuilder();
+        for (int i = STREAM_PREFIX.length(); i < stream.length(); i++) {
+            char c = stream.charAt(i);
+            if (c == '_') {
+                if (stream.startsWith("_5F", i)) b.append('_');
+                else if (stream.startsWith("_2E", i)) b.append('.');
+                else return null;
+                i += 2;
+            } else if (Character.isLetterOrDigit(c) && c < 128 || c == '-') {
+                b.append(c);
+            } else {
+                return null;
+            }
+        }
+        return b.toString();
+    }
+
     static String groupPrefix(String group) { return SUBJECT_ROOT + "." + token(group); }
 
     static String streamSubjects(String group) { return groupPrefix(group) + ".>"; }

@@ -4,6 +4,7 @@ import static io.courier.spi.GroupStats.known;
 import static io.courier.spi.GroupStats.unknown;
 
 import io.courier.spi.Admin;
+import io.courier.spi.GroupListing;
 import io.courier.spi.GroupStats;
 import java.util.List;
 import java.util.Map;
@@ -56,6 +57,29 @@ final class SqsAdmin implements Admin {
             for (int i = 0; i < sum.length; i++) sum[i] += Long.parseLong(a.getOrDefault(COUNTS.get(i), "0"));
         }
         return sum;
+    }
+
+    /**
+     * {@code ListQueues} by the escaped prefix; each queue read back into its group ({@link QueueNames#groupOf}), so
+     * a group's FIFO queue and its members' queues count as the group. A queue shortened with a hash (a name over
+     * SQS's 80 characters) cannot be read back: it is listed in {@link GroupListing#opaque()}.
+     */
+    @Override
+    public GroupListing groups(String prefix) {
+        try {
+            java.util.Set<String> groups = new java.util.TreeSet<>();
+            java.util.Set<String> opaque = new java.util.TreeSet<>();
+            transport.sqs.listQueuesPaginator(b -> b.queueNamePrefix(transport.names.groupPrefix(prefix)).maxResults(1000)).queueUrls()
+                    .forEach(url -> {
+                        String name = nameOf(url);
+                        String g = transport.names.groupOf(name);
+                        if (g != null && g.startsWith(prefix)) groups.add(g);
+                        else if (g == null && transport.names.isShortened(name)) opaque.add(name);
+                    });
+            return new GroupListing(List.copyOf(groups), List.copyOf(opaque));
+        } catch (RuntimeException e) {
+            throw Errors.of(e, transport.settings(), "listing the groups");
+        }
     }
 
     @Override
