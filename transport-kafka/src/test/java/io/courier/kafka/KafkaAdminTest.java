@@ -17,6 +17,12 @@ import org.junit.jupiter.api.Test;
 class KafkaAdminTest {
 
     @Test
+    void groupsListsTheGroupsByTheirCourierNamesLookAlikesApartAndNoMoreOnceDeleted() throws Exception {
+        KafkaFixture.requireBroker();
+        AdminScenario.listing(new KafkaFixture().url());
+    }
+
+    @Test
     void statsCountsTheLagAndTheDeadLetterAndDeleteLeavesNoTopicOrConsumerGroup() throws Exception {
         KafkaFixture.requireBroker();
         new AdminScenario(new KafkaFixture().url(), KafkaAdminTest::topicsAndGroupsOf, 0).run();

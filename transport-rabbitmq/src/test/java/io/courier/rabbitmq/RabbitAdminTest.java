@@ -21,6 +21,12 @@ import org.junit.jupiter.api.Test;
 class RabbitAdminTest {
 
     @Test
+    void groupsListsTheGroupsByTheirCourierNamesLookAlikesApartAndNoMoreOnceDeleted() throws Exception {
+        RabbitFixture.requireBroker();
+        AdminScenario.listing(new RabbitFixture().url());
+    }
+
+    @Test
     void statsCountsTheBacklogAndTheDeadLetterAndDeleteLeavesNoQueue() throws Exception {
         RabbitFixture.requireBroker();
         new AdminScenario(new RabbitFixture().url(), RabbitAdminTest::queuesOf, 0).run();

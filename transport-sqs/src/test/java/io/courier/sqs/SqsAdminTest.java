@@ -13,6 +13,12 @@ import software.amazon.awssdk.services.sqs.SqsClient;
 class SqsAdminTest {
 
     @Test
+    void groupsListsTheGroupsByTheirCourierNamesLookAlikesApartAndNoMoreOnceDeleted() throws Exception {
+        SqsFixture.requireBroker();
+        AdminScenario.listing(new SqsFixture().url());
+    }
+
+    @Test
     void statsCountsTheBacklogAndTheDeadLetterAndDeleteLeavesNoQueue() throws Exception {
         SqsFixture.requireBroker();
         new AdminScenario(new SqsFixture().url(), SqsAdminTest::queuesOf, 0).run();
