@@ -40,6 +40,18 @@ final class QueueNames {
     /** The name start that every queue of {@code group} shares (other groups' queues may share it too: see {@link #ofGroup}). */
     String groupPrefix(String group) { return groupBase(group); }
 
+    /** The longest start that a name shortened with a hash keeps ({@link #ordered}: 75 less the hash's 17). */
+    static final int KEPT_WHEN_SHORTENED = 58;
+
+    /**
+     * The {@code ListQueues} prefix that finds every queue of {@code group}: {@link #groupPrefix}, cut to what a
+     * shortened name keeps, so that the queues of a long group (shortened with a hash) are found too.
+     */
+    String listPrefix(String group) {
+        String p = groupBase(group);
+        return p.length() <= KEPT_WHEN_SHORTENED ? p : p.substring(0, KEPT_WHEN_SHORTENED);
+    }
+
     /**
      * Whether {@code queue} is one of {@code group}'s queues: the group's, its FIFO queue, or a member's (standard or
      * FIFO). After the escaped group name another group's name goes on with {@code __}, {@code _o} or a plain

@@ -15,7 +15,8 @@ import software.amazon.awssdk.services.sqs.model.QueueDoesNotExistException;
 
 /**
  * {@link Admin} of {@code sqs://}: a group's queues are found with {@code ListQueues} by name prefix and kept when
- * {@link QueueNames#ofGroup} says they are the group's (its queue, its FIFO queue, its members' queues).
+ * {@link QueueNames#ofGroup} says they are the group's (its queue, its FIFO queue, its members' queues); the prefix is
+ * cut to what a name shortened with a hash keeps ({@link QueueNames#listPrefix}), so a long group's queues are found.
  *
  * <p>Counts, from {@code GetQueueAttributes} summed over those queues, at SQS's own precision (approximate on Amazon
  * SQS, where they may lag by a minute; exact on ElasticMQ): backlog = {@code ApproximateNumberOfMessages}, in flight =
@@ -69,7 +70,7 @@ final class SqsAdmin implements Admin {
         try {
             java.util.Set<String> groups = new java.util.TreeSet<>();
             java.util.Set<String> opaque = new java.util.TreeSet<>();
-            transport.sqs.listQueuesPaginator(b -> b.queueNamePrefix(transport.names.groupPrefix(prefix)).maxResults(1000)).queueUrls()
+            transport.sqs.listQueuesPaginator(b -> b.queueNamePrefix(transport.names.listPrefix(prefix)).maxResults(1000)).queueUrls()
                     .forEach(url -> {
                         String name = nameOf(url);
                         String g = transport.names.groupOf(name);
@@ -108,7 +109,7 @@ final class SqsAdmin implements Admin {
 
     /** The URLs of the group's queues. */
     private List<String> queueUrls(String group) {
-        String prefix = transport.names.groupPrefix(group);
+        String prefix = transport.names.listPrefix(group); // a long group's shortened names keep only its start
         return transport.sqs.listQueuesPaginator(b -> b.queueNamePrefix(prefix).maxResults(1000)).queueUrls().stream()
                 .filter(url -> transport.names.ofGroup(group, nameOf(url))).toList();
     }

@@ -26,6 +26,8 @@ class QueueNamesTest {
         assertNull(names.groupOf(q));
         assertTrue(names.isShortened(q), q);
         assertTrue(names.isShortened(names.orderedGroup("g".repeat(100))));
+        assertTrue(q.startsWith(names.listPrefix("g".repeat(100))) && names.orderedGroup("g".repeat(100)).startsWith(names.listPrefix("g".repeat(100))),
+                "ListQueues by listPrefix finds a long group's shortened queues");
         for (String other : List.of("orders", "courier-", "courier-a_b", "courier-a.fifo", "other-g")) assertNull(names.groupOf(other), other);
     }
 }
