@@ -67,8 +67,8 @@ final class KafkaAdmin implements io.courier.spi.Admin {
      * The topics and consumer groups with Courier's prefix, each read back into its group ({@link Topics#ownerOf}):
      * a group's retry topic, its members' topics and its consumer groups count as the group. A name that
      * {@link Topics#bounded} shortened with a hash before the group's name ended cannot be read back: it is listed
-     * in {@link io.courier.spi.GroupListing#opaque()} (a group of over 230 characters; its retry topic is hashed separately, so it
-     * shows as a second opaque name).
+     * in {@link io.courier.spi.GroupListing#opaque()} (a group whose escaped name is over 240 characters: many {@code .}
+     * or {@code _}, each escaped to three; its retry topic is hashed separately, so it shows as a second opaque name).
      */
     @Override
     public io.courier.spi.GroupListing groups(String prefix) {
@@ -135,7 +135,8 @@ final class KafkaAdmin implements io.courier.spi.Admin {
         if (names.isEmpty()) return 0;
         Map<String, List<TopicPartition>> byConsumerGroup = new HashMap<>();
         for (TopicDescription d : admin.describeTopics(names).allTopicNames().get(timeout(), TimeUnit.MILLISECONDS).values()) {
-            String consumerGroup = d.name().endsWith(Topics.RETRY_SUFFIX) ? topics.group(group).consumerGroup() : d.name();
+            Topics.Queue q = topics.group(group);
+            String consumerGroup = d.name().equals(q.retryTopic()) ? q.consumerGroup() : d.name();
             d.partitions().forEach(p -> byConsumerGroup.computeIfAbsent(consumerGroup, k -> new ArrayList<>()).add(new TopicPartition(d.name(), p.partition())));
         }
         List<TopicPartition> all = byConsumerGroup.values().stream().flatMap(List::stream).toList();
@@ -183,10 +184,13 @@ final class KafkaAdmin implements io.courier.spi.Admin {
         return found;
     }
 
-    /** Whether {@code name} is the group's topic or consumer group, or starts with it and a {@code .} (retry, members). */
+    /**
+     * Whether {@code name} is the group's topic, retry topic (named apart when shortened with a hash) or consumer
+     * group, or starts with the topic and a {@code .} (members).
+     */
     private boolean ofGroup(String group, String name) {
-        String base = topics.group(group).topic();
-        return name.equals(base) || name.startsWith(base + ".");
+        Topics.Queue q = topics.group(group);
+        return name.equals(q.topic()) || name.equals(q.retryTopic()) || name.startsWith(q.topic() + ".");
     }
 
     private long timeout() { return settings.connectTimeout.toMillis(); }
