@@ -44,18 +44,11 @@ final class Topics {
         return new Queue(t, t, t);
     }
 
+    /** {@code .} → {@code _2e}, {@code _} → {@code _5f}. */
+    private static final io.courier.spi.support.NameEscape ESCAPE = new io.courier.spi.support.NameEscape("_2e", "_5f");
+
     /** A Courier name ({@code [A-Za-z0-9._-]}) as a name part that holds no {@code .} and no bare {@code _}. */
-    static String escape(String name) {
-        if (name.indexOf('.') < 0 && name.indexOf('_') < 0) return name;
-        StringBuilder b = new StringBuilder(name.length() + 8);
-        for (int i = 0; i < name.length(); i++) {
-            char c = name.charAt(i);
-            if (c == '.') b.append("_2e");
-            else if (c == '_') b.append("_5f");
-            else b.append(c);
-        }
-        return b.toString();
-    }
+    static String escape(String name) { return ESCAPE.escape(name); }
 
     /** {@code name}, or its first characters and a hash of the whole when it is longer than Kafka allows. */
     static String bounded(String name) {
@@ -94,21 +87,8 @@ final class Topics {
             String tail = rest.substring(dot);
             if (!tail.equals(RETRY_SUFFIX) && !(tail.startsWith(MEMBER_INFIX) && tail.length() > MEMBER_INFIX.length())) return null;
         }
-        StringBuilder b = new StringBuilder(escaped.length());
-        for (int i = 0; i < escaped.length(); i++) {
-            char c = escaped.charAt(i);
-            if (c == '_') {
-                if (escaped.startsWith("_2e", i)) b.append('.');
-                else if (escaped.startsWith("_5f", i)) b.append('_');
-                else return null;
-                i += 2;
-            } else if (c < 128 && Character.isLetterOrDigit(c) || c == '-') {
-                b.append(c);
-            } else {
-                return null;
-            }
-        }
-        return b.isEmpty() ? null : new Owner.Group(b.toString());
+        String group = ESCAPE.unescape(escaped);
+        return group == null ? null : new Owner.Group(group);
     }
 
     /** The queue a message to this destination goes to ({@code any@g/m} is not sticky: it goes to the group). */

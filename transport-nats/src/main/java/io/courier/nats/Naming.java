@@ -19,17 +19,11 @@ final class Naming {
 
     private Naming() {}
 
+    /** {@code _} → {@code _5F}, {@code .} → {@code _2E}. */
+    private static final io.courier.spi.support.NameEscape ESCAPE = new io.courier.spi.support.NameEscape("_2E", "_5F");
+
     /** One subject token (and stream / consumer name part) for a group or member name. */
-    static String token(String name) {
-        StringBuilder b = new StringBuilder(name.length() + 8);
-        for (int i = 0; i < name.length(); i++) {
-            char c = name.charAt(i);
-            if (c == '_') b.append("_5F");
-            else if (c == '.') b.append("_2E");
-            else b.append(c);
-        }
-        return b.toString();
-    }
+    static String token(String name) { return ESCAPE.escape(name); }
 
     static String stream(String group) { return STREAM_PREFIX + token(group); }
 
@@ -39,22 +33,7 @@ final class Naming {
      * group name cannot hold).
      */
     static String groupOfStream(String stream) {
-        if (!stream.startsWith(STREAM_PREFIX) || stream.length() == STREAM_PREFIX.length()) return null;
-        StringBuilder b = new StringBuilder();
-        for (int i = STREAM_PREFIX.length(); i < stream.length(); i++) {
-            char c = stream.charAt(i);
-            if (c == '_') {
-                if (stream.startsWith("_5F", i)) b.append('_');
-                else if (stream.startsWith("_2E", i)) b.append('.');
-                else return null;
-                i += 2;
-            } else if (Character.isLetterOrDigit(c) && c < 128 || c == '-') {
-                b.append(c);
-            } else {
-                return null;
-            }
-        }
-        return b.toString();
+        return stream.startsWith(STREAM_PREFIX) ? ESCAPE.unescape(stream.substring(STREAM_PREFIX.length())) : null;
     }
 
     static String groupPrefix(String group) { return SUBJECT_ROOT + "." + token(group); }
