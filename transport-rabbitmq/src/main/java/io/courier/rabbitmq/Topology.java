@@ -63,36 +63,29 @@ final class Topology {
     }
 
     /**
-     * Records {@code member} in the group's member registry ({@link Names#members}), once per connection: a durable
-     * classic queue (cheaper than a quorum queue; it only holds names) with one persistent message whose body is the
-     * member's name. Published without confirm: a registration lost in a broker crash only hides a member queue from
-     * the operator tooling, and the next connection that declares the member records it again.
+     * Records {@code member} in the group's member registry ({@link Names#members}), once per connection (see
+     * {@link #record}); it only hides a member queue from the operator tooling when lost.
      */
-    private void register(String group, String member) throws IOException {
-        String registry = settings.names.members(group);
-        String key = registry + "/" + member;
-        if (declared.containsKey(key)) return;
-        withChannel(registry, ch -> {
-            ch.queueDeclare(registry, true, false, false, Map.of("x-queue-type", "classic"));
-            ch.basicPublish("", registry, MessageProperties.PERSISTENT_BASIC, member.getBytes(StandardCharsets.UTF_8));
-        });
-        declared.put(key, System.nanoTime());
-    }
+    private void register(String group, String member) throws IOException { record(settings.names.members(group), member); }
 
     /**
-     * Records {@code group} in the vhost's group registry ({@link Names#groups}), once per connection, like a member
-     * in {@link #register}: a durable classic queue with one persistent message per registration whose body is the
-     * group's name (duplicates across connections are folded by the reader and dropped by a delete of the group).
-     * Published without confirm: a registration lost in a broker crash only hides the group from
-     * {@code groups list} until a connection uses it again.
+     * Records {@code group} in the vhost's group registry ({@link Names#groups}), once per connection (see
+     * {@link #record}): duplicates across connections are folded by the reader and dropped by a delete of the group;
+     * a lost registration only hides the group from {@code groups list} until a connection uses it again.
      */
-    void registerGroup(String group) throws IOException {
-        String registry = settings.names.groups();
-        String key = registry + "/" + group;
+    void registerGroup(String group) throws IOException { record(settings.names.groups(), group); }
+
+    /**
+     * Records {@code name} in {@code registry}, once per connection: a durable classic queue (cheaper than a quorum
+     * queue; it only holds names) with one persistent message whose body is the name, published without confirm (the
+     * next connection that declares it records it again).
+     */
+    private void record(String registry, String name) throws IOException {
+        String key = registry + "/" + name;
         if (declared.containsKey(key)) return;
         withChannel(registry, ch -> {
             ch.queueDeclare(registry, true, false, false, Map.of("x-queue-type", "classic"));
-            ch.basicPublish("", registry, MessageProperties.PERSISTENT_BASIC, group.getBytes(StandardCharsets.UTF_8));
+            ch.basicPublish("", registry, MessageProperties.PERSISTENT_BASIC, name.getBytes(StandardCharsets.UTF_8));
         });
         declared.put(key, System.nanoTime());
     }
