@@ -16,7 +16,7 @@ import picocli.CommandLine.Command;
 
 /**
  * Entry point of {@code ./courier}. Subcommands: {@code hub}, {@code demo}, {@code send}, {@code tail}, {@code stats},
- * {@code dlq}, {@code groups delete}, {@code conformance}, {@code sim} and {@code bench}.
+ * {@code dlq}, {@code groups list|delete}, {@code conformance}, {@code sim} and {@code bench}.
  *
  * <p>Errors end with one line on stderr, {@code courier: <problem and fix>}, and a non-zero exit code; the stack
  * trace only with {@code --verbose}. Logging goes to stderr through slf4j-simple at WARN (INFO with

@@ -21,7 +21,7 @@ final class Operators {
      */
     static Admin admin(Courier courier) {
         return courier.transport().admin().orElseThrow(() -> new CourierException(
-                courier.transportName() + ":// does not offer operator tooling (stats, groups delete) yet"));
+                courier.transportName() + ":// does not offer operator tooling (stats, groups list, groups delete) yet"));
     }
 
     /** A count for a table: the number, or {@code unknown}. */

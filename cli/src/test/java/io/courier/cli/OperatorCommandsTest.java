@@ -11,7 +11,7 @@ import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
-/** {@code courier stats} and {@code courier groups delete} on mem:// (exact counts) and on a transport without admin. */
+/** {@code courier stats}, {@code groups list} and {@code groups delete} on mem:// (exact counts) and on a transport without admin. */
 class OperatorCommandsTest {
     private static final String URL = "mem://wtops-operators";
 
@@ -46,12 +46,39 @@ class OperatorCommandsTest {
     void aTransportWithoutAdminSaysSoInOneLine() {
         CliTest.Run r = courier("stats", "sim://?seed=1", "wtops-any");
         assertEquals(CourierCli.TRANSPORT_ERROR, r.exit(), r.err());
-        assertEquals(List.of("courier: sim:// does not offer operator tooling (stats, groups delete) yet"), r.errLines());
+        assertEquals(List.of("courier: sim:// does not offer operator tooling (stats, groups list, groups delete) yet"), r.errLines());
     }
 
     @Test
     void helpShowsAnExample() {
         assertTrue(courier("stats", "--help").out().contains("Example"));
         assertTrue(courier("groups", "delete", "--help").out().contains("Example:"));
+        assertTrue(courier("groups", "list", "--help").out().contains("courier groups list amqp://"));
+    }
+
+    @Test
+    void groupsListFoldsADeadLetterGroupIntoItsGroupAndShowsItAloneOnlyWithoutIt() {
+        try (Courier courier = Courier.connect(URL)) {
+            courier.send(List.of(Message.to("any@wtops-list-a").id("1").build(), Message.to("any@wtops-list-a.dlq").id("2").build(),
+                    Message.to("any@wtops-list-b.dlq").id("3").build())).join();
+        }
+        CliTest.Run r = courier("groups", "list", URL, "--prefix", "wtops-list-", "--json");
+        assertEquals(0, r.exit(), r.err());
+        assertEquals(List.of("{\"group\":\"wtops-list-a\",\"backlog\":1,\"inFlight\":0,\"delayed\":0,\"deadLetters\":1,\"consumers\":null}",
+                "{\"group\":\"wtops-list-b.dlq\",\"backlog\":1,\"inFlight\":0,\"delayed\":0,\"deadLetters\":0,\"consumers\":null}"), r.out().lines().toList());
+        assertEquals(List.of("2 group(s) on mem://wtops-operators with prefix 'wtops-list-'"), r.errLines());
+        CliTest.Run none = courier("groups", "list", URL, "--prefix", "wtops-nothing-");
+        assertEquals(0, none.exit(), none.err());
+        assertEquals(List.of("group                             backlog  in-flight    delayed dead-letters  consumers"), none.out().lines().toList());
+    }
+
+    @Test
+    void groupsListBadInputExits2AndATransportThatCannotListExits3() {
+        assertEquals(CourierCli.BAD_INPUT, courier("groups", "list").exit(), "no URL");
+        assertEquals(CourierCli.BAD_INPUT, courier("groups", "list", "nope://x").exit(), "unknown scheme");
+        assertEquals(CourierCli.BAD_INPUT, courier("groups", "list", URL, "--prefix").exit(), "--prefix without a value");
+        CliTest.Run sim = courier("groups", "list", "sim://?seed=1");
+        assertEquals(CourierCli.TRANSPORT_ERROR, sim.exit(), sim.err());
+        assertEquals(List.of("courier: sim:// does not offer operator tooling (stats, groups list, groups delete) yet"), sim.errLines());
     }
 }

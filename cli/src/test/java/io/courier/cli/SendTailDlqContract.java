@@ -195,6 +195,55 @@ abstract class SendTailDlqContract {
         assertEquals("absent  " + group, cli("groups", "delete", url(), group, "--yes").out().strip(), "a second delete finds nothing");
     }
 
+    @Test
+    @Timeout(180)
+    void groupsListShowsEachGroupOnceWithItsCountsLookAlikesApartAndNotOnceDeleted() throws Exception {
+        String dotted = group + "-x.y", underscored = group + "-x_y";
+        try (Courier c = Courier.connect(url())) {
+            try {
+                c.send(List.of(Message.to("any@" + dotted).id("a1").payload("a").build(), Message.to("any@" + dotted).id("a2").payload("a").build(),
+                        Message.to("uni@" + dotted + "/w1").id("a3").payload("m").build(), Message.to("any@" + dotted + ".dlq").id("dead").payload("d").build(),
+                        Message.to("any@" + underscored).id("b1").payload("b").build())).join();
+                List<JsonNode> lines = listed(3);
+                assertEquals(List.of(dotted, underscored), lines.stream().map(l -> l.get("group").asText()).toList(),
+                        "each group once, its .dlq folded into it, the look-alikes apart");
+                assertEquals(3, lines.get(0).get("backlog").asLong(), "2 to the group, 1 to its member: " + lines);
+                assertEquals(1, lines.get(0).get("deadLetters").asLong(), lines.toString());
+                assertEquals(1, lines.get(1).get("backlog").asLong(), lines.toString());
+
+                CliTest.Run table = cli("groups", "list", url(), "--prefix", group);
+                assertEquals(0, table.exit(), table.err());
+                List<String> rows = table.out().lines().toList();
+                assertEquals(3, rows.size(), table.out());
+                assertTrue(rows.get(0).startsWith("group ") && rows.get(1).startsWith(dotted + " ") && rows.get(2).startsWith(underscored + " "), table.out());
+                assertTrue(table.err().contains("2 group(s) on ") && table.err().contains("with prefix '" + group + "'"), table.err());
+
+                assertEquals(0, cli("groups", "delete", url(), dotted, "--yes").exit());
+                CliTest.Run names = cli("groups", "list", url(), "--prefix", group, "--names-only");
+                assertEquals(0, names.exit(), names.err());
+                assertEquals(underscored, names.out().strip(), "the deleted group is listed no more");
+            } finally {
+                c.transport().admin().ifPresent(a -> {
+                    a.deleteGroup(dotted);
+                    a.deleteGroup(underscored);
+                });
+            }
+        }
+    }
+
+    /** The lines of {@code groups list --prefix GROUP --json} once the first group's backlog is {@code backlog} (brokers count with a lag), or after 60 s. */
+    private List<JsonNode> listed(long backlog) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (true) {
+            CliTest.Run r = cli("groups", "list", url(), "--prefix", group, "--json");
+            assertEquals(0, r.exit(), r.err());
+            List<JsonNode> lines = new java.util.ArrayList<>();
+            for (String l : r.out().lines().toList()) lines.add(JSON.readTree(l));
+            if (lines.size() == 2 && lines.get(0).get("backlog").asLong() == backlog || System.nanoTime() > deadline) return lines;
+            Thread.sleep(250);
+        }
+    }
+
     /** The backlog {@code courier stats --json} prints once it is {@code expected} (brokers count with a lag), or after 60 s. */
     private long backlog(long expected) throws Exception {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);

@@ -82,6 +82,51 @@ public record AdminScenario(String url, BrokerView broker, long tolerance) {
         }
     }
 
+    /**
+     * {@link Admin#groups}: two look-alike groups {@code lst-<random>-x.y} and {@code lst-<random>-x_y}, the first with
+     * a member message, a keyed message and a dead letter in {@code lst-<random>-x.y.dlq}; listed by their prefix,
+     * exactly those three names come back (no member, key, retry or registry resource as an entry of its own; the
+     * look-alikes apart); a longer prefix narrows the listing, the full listing holds them too; after deleting the
+     * first group (and with it its {@code .dlq}) only the second is listed. Transport-neutral: each transport's
+     * {@code *AdminTest} runs it against its real broker.
+     */
+    public static void listing(String url) throws Exception {
+        String base = "lst-" + UUID.randomUUID().toString().substring(0, 8);
+        String dotted = base + "-x.y", underscored = base + "-x_y";
+        try (Courier courier = Courier.connect(url)) {
+            Admin admin = courier.transport().admin().orElseThrow(() -> new AssertionError(url + " offers no Admin"));
+            try {
+                courier.send(List.of(Message.to("any@" + dotted).id("a").payload("a").build(),
+                        Message.to("uni@" + dotted + "/w1").id("direct").payload("d").build(),
+                        Message.to("any@" + dotted).id("keyed").orderingKey("k1").payload("k").build(),
+                        Message.to("any@" + dotted + ".dlq").id("dead").payload("x").build(),
+                        Message.to("any@" + underscored).id("b").payload("b").build())).join();
+                awaitListing(admin, base, List.of(dotted, dotted + ".dlq", underscored));
+                assertEquals(List.of(dotted, dotted + ".dlq"), admin.groups(base + "-x.").groups(), "a longer prefix narrows the listing");
+                List<String> all = admin.groups("").groups();
+                assertTrue(all.containsAll(List.of(dotted, dotted + ".dlq", underscored)), "the full listing holds them too");
+                assertEquals(all.stream().sorted().distinct().toList(), all, "sorted, each group once");
+
+                assertTrue(admin.deleteGroup(dotted), "deleteGroup says it removed something");
+                awaitListing(admin, base, List.of(underscored));
+            } finally {
+                admin.deleteGroup(dotted);
+                admin.deleteGroup(underscored);
+            }
+        }
+    }
+
+    /** Polls until {@code groups(prefix)} lists exactly {@code expected} (brokers whose listing lags, e.g. Amazon SQS); fails after a minute. */
+    private static void awaitListing(Admin admin, String prefix, List<String> expected) throws InterruptedException {
+        long deadline = System.nanoTime() + WAIT.toNanos();
+        List<String> listed = admin.groups(prefix).groups();
+        while (!listed.equals(expected) && System.nanoTime() < deadline) {
+            Thread.sleep(200);
+            listed = admin.groups(prefix).groups();
+        }
+        assertEquals(expected, listed, "the groups listed with prefix " + prefix);
+    }
+
     /** A member message, a keyed message and a poison message that is redelivered once, then dead-lettered. */
     private static void traffic(Courier courier, String group) throws Exception {
         Set<String> handled = ConcurrentHashMap.newKeySet();

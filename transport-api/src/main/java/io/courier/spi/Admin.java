@@ -1,8 +1,8 @@
 package io.courier.spi;
 
 /**
- * Operator tooling a {@link Transport} may offer ({@link Transport#admin()}): counts of a group and removal of a
- * group's broker resources. Optional: a transport without it returns an empty {@code admin()}, and the CLI says so
+ * Operator tooling a {@link Transport} may offer ({@link Transport#admin()}): counts of a group, the list of the
+ * groups on the broker, and removal of a group's broker resources. Optional: a transport without it returns an empty {@code admin()}, and the CLI says so
  * in one line.
  *
  * <p>An implementation must guarantee:
@@ -19,6 +19,40 @@ package io.courier.spi;
  * </ul>
  */
 public interface Admin {
+
+    /**
+     * The groups that have at least one resource on the broker (a queue, topic, stream, consumer group or row made by
+     * Courier), whose names start with {@code prefix} ({@code ""}: all), read back from the broker's own names.
+     *
+     * <p>An implementation must guarantee:
+     * <ul>
+     *   <li>It reads only: it creates no resource, changes no message and no consumer offset.</li>
+     *   <li>Each group is listed once, under its Courier name, and only as a group: the adapter's internal resources
+     *       of a group (retry topics, member, key, sticky, FIFO and delay queues, registries, consumers, consumer
+     *       groups) are folded into it and never appear as entries of their own. Groups whose names differ only in
+     *       {@code .}, {@code _} or {@code -} are distinct entries (C17): the reverse of the adapter's escaping is
+     *       exact.</li>
+     *   <li>A dead-letter group is listed as the group it is ({@code g.dlq}), not folded into {@code g}: any group
+     *       may be configured as another's dead-letter destination, so the broker's names cannot tell a dead-letter
+     *       group from a group, and a dead-letter group is subscribed, tailed and replayed like one. Operators expect
+     *       this too: RabbitMQ lists {@code courier.g.dlq} as a queue and Kafka a topic of its own. Presentation may
+     *       fold it ({@code courier groups list} shows {@code g.dlq} as the dead-letters column of {@code g}, which
+     *       {@link #stats(String)} and {@link #deleteGroup} already treat as part of {@code g}).</li>
+     *   <li>A broker name that carries Courier's naming but cannot be read back (shortened with a hash) is returned
+     *       in {@link GroupListing#opaque()}, never dropped silently and never guessed.</li>
+     *   <li>Groups created or deleted while it runs may or may not be listed; a group whose last resource was deleted
+     *       before the call started is not.</li>
+     * </ul>
+     * Optional within the {@code Admin}: a transport that cannot enumerate throws {@link GroupsNotListableException}
+     * saying why and what to do instead; {@link #stats} and {@link #deleteGroup} work without it.
+     *
+     * @param prefix the start of the Courier group names to list ({@code ""} for every group)
+     * @throws GroupsNotListableException when the transport cannot enumerate its groups
+     * @throws io.courier.CourierException (or its subtypes) when the broker cannot be reached or refuses
+     */
+    default GroupListing groups(String prefix) {
+        throw new GroupsNotListableException("this transport cannot list its groups: give the group names (courier stats URL GROUP…)");
+    }
 
     /** The counts of {@code group} (and of its dead-letter destination {@code deadLetterGroup}). */
     GroupStats stats(String group, String deadLetterGroup);

@@ -6,6 +6,7 @@ import static io.courier.spi.GroupStats.unknown;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.courier.CourierException;
 import io.courier.spi.Admin;
+import io.courier.spi.GroupListing;
 import io.courier.spi.GroupStats;
 import java.time.Duration;
 
@@ -39,6 +40,15 @@ final class HttpAdmin implements Admin {
     private static JsonNode find(JsonNode groups, String group) {
         for (JsonNode n : groups) if (group.equals(n.path("group").asText())) return n;
         return HubClient.JSON.createObjectNode();
+    }
+
+    /** The groups of the hub's {@code GET /v1/stats} (every group its engine holds; members are inside their group). */
+    @Override
+    public GroupListing groups(String prefix) {
+        JsonNode groups = call("listing the groups", h -> h.callRetrying("/v1/stats", null, TIMEOUT, deadline())).path("groups");
+        java.util.List<String> names = new java.util.ArrayList<>();
+        for (JsonNode n : groups) if (n.path("group").asText().startsWith(prefix)) names.add(n.path("group").asText());
+        return GroupListing.of(names);
     }
 
     @Override

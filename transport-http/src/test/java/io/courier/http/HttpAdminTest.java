@@ -34,6 +34,11 @@ class HttpAdminTest {
     void stopHub() { hub.close(); }
 
     @Test
+    void groupsListsTheGroupsByTheirCourierNamesLookAlikesApartAndNoMoreOnceDeleted() throws Exception {
+        AdminScenario.listing(hub.url());
+    }
+
+    @Test
     void statsCountsTheBacklogAndTheDeadLetterAndDeleteLeavesNoGroupInTheHub() throws Exception {
         new AdminScenario(hub.url(), this::groupsInHub, 0).run();
     }

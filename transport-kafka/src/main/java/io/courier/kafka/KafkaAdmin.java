@@ -63,6 +63,29 @@ final class KafkaAdmin implements io.courier.spi.Admin {
                 new GroupStats(group, known(lag(group)), unknown(), unknown(), known(lag(deadLetterGroup)), known(members(group))));
     }
 
+    /**
+     * The topics and consumer groups with Courier's prefix, each read back into its group ({@link Topics#ownerOf}):
+     * a group's retry topic, its members' topics and its consumer groups count as the group. A name that
+     * {@link Topics#bounded} shortened with a hash before the group's name ended cannot be read back: it is listed
+     * in {@link io.courier.spi.GroupListing#opaque()} (a group whose escaped name is over 240 characters: many {@code .}
+     * or {@code _}, each escaped to three; its retry topic is hashed separately, so it shows as a second opaque name).
+     */
+    @Override
+    public io.courier.spi.GroupListing groups(String prefix) {
+        return call("listing the groups", () -> {
+            Set<String> names = new TreeSet<>(admin.listTopics().names().get(timeout(), TimeUnit.MILLISECONDS));
+            for (GroupListing g : admin.listGroups().all().get(timeout(), TimeUnit.MILLISECONDS)) names.add(g.groupId());
+            Set<String> groups = new TreeSet<>();
+            Set<String> opaque = new TreeSet<>();
+            for (String name : names) {
+                Topics.Owner owner = topics.ownerOf(name);
+                if (owner instanceof Topics.Owner.Group g && g.group().startsWith(prefix)) groups.add(g.group());
+                else if (owner instanceof Topics.Owner.Hashed h) opaque.add(h.name());
+            }
+            return new io.courier.spi.GroupListing(List.copyOf(groups), List.copyOf(opaque));
+        });
+    }
+
     @Override
     public boolean deleteGroup(String group) {
         return call("deleting group " + group, () -> io.courier.spi.Admin.removeWithDeadLetters(group, this::delete));
@@ -112,7 +135,8 @@ final class KafkaAdmin implements io.courier.spi.Admin {
         if (names.isEmpty()) return 0;
         Map<String, List<TopicPartition>> byConsumerGroup = new HashMap<>();
         for (TopicDescription d : admin.describeTopics(names).allTopicNames().get(timeout(), TimeUnit.MILLISECONDS).values()) {
-            String consumerGroup = d.name().endsWith(Topics.RETRY_SUFFIX) ? topics.group(group).consumerGroup() : d.name();
+            Topics.Queue q = topics.group(group);
+            String consumerGroup = d.name().equals(q.retryTopic()) ? q.consumerGroup() : d.name();
             d.partitions().forEach(p -> byConsumerGroup.computeIfAbsent(consumerGroup, k -> new ArrayList<>()).add(new TopicPartition(d.name(), p.partition())));
         }
         List<TopicPartition> all = byConsumerGroup.values().stream().flatMap(List::stream).toList();
@@ -160,10 +184,13 @@ final class KafkaAdmin implements io.courier.spi.Admin {
         return found;
     }
 
-    /** Whether {@code name} is the group's topic or consumer group, or starts with it and a {@code .} (retry, members). */
+    /**
+     * Whether {@code name} is the group's topic, retry topic (named apart when shortened with a hash) or consumer
+     * group, or starts with the topic and a {@code .} (members).
+     */
     private boolean ofGroup(String group, String name) {
-        String base = topics.group(group).topic();
-        return name.equals(base) || name.startsWith(base + ".");
+        Topics.Queue q = topics.group(group);
+        return name.equals(q.topic()) || name.equals(q.retryTopic()) || name.startsWith(q.topic() + ".");
     }
 
     private long timeout() { return settings.connectTimeout.toMillis(); }

@@ -44,18 +44,11 @@ final class Topics {
         return new Queue(t, t, t);
     }
 
+    /** {@code .} → {@code _2e}, {@code _} → {@code _5f}. */
+    private static final io.courier.spi.support.NameEscape ESCAPE = new io.courier.spi.support.NameEscape("_2e", "_5f");
+
     /** A Courier name ({@code [A-Za-z0-9._-]}) as a name part that holds no {@code .} and no bare {@code _}. */
-    static String escape(String name) {
-        if (name.indexOf('.') < 0 && name.indexOf('_') < 0) return name;
-        StringBuilder b = new StringBuilder(name.length() + 8);
-        for (int i = 0; i < name.length(); i++) {
-            char c = name.charAt(i);
-            if (c == '.') b.append("_2e");
-            else if (c == '_') b.append("_5f");
-            else b.append(c);
-        }
-        return b.toString();
-    }
+    static String escape(String name) { return ESCAPE.escape(name); }
 
     /** {@code name}, or its first characters and a hash of the whole when it is longer than Kafka allows. */
     static String bounded(String name) {
@@ -66,6 +59,36 @@ final class Topics {
         } catch (java.security.NoSuchAlgorithmException e) {
             throw new IllegalStateException("SHA-256 is part of every JDK", e);
         }
+    }
+
+    /** What a Kafka name of Courier's says of its group: read back, shortened with a hash, or not Courier's. */
+    sealed interface Owner {
+        /** The name was read back into {@code group}. */
+        record Group(String group) implements Owner {}
+
+        /** The name was shortened with a hash before its group name ended: the group cannot be read back. */
+        record Hashed(String name) implements Owner {}
+    }
+
+    /**
+     * The group of a topic or consumer group name ({@link #group}, {@link #member}, their retry topics), the exact
+     * reverse of {@link #escape}: the part after the prefix up to the first {@code .} is the escaped group name.
+     * {@link Owner.Hashed} when {@link #bounded} cut the name before that part ended; null when the name is not one
+     * Courier makes (another prefix, a bare {@code _}, a character a group name cannot hold).
+     */
+    Owner ownerOf(String name) {
+        if (!name.startsWith(prefix) || name.length() == prefix.length()) return null;
+        boolean hashed = name.length() == MAX_NAME && name.matches(".*_h[0-9a-f]{16}");
+        String rest = name.substring(prefix.length(), hashed ? MAX_NAME - 18 : name.length());
+        int dot = rest.indexOf('.');
+        if (dot < 0 && hashed) return new Owner.Hashed(name);
+        String escaped = dot < 0 ? rest : rest.substring(0, dot);
+        if (dot >= 0 && !hashed) {
+            String tail = rest.substring(dot);
+            if (!tail.equals(RETRY_SUFFIX) && !(tail.startsWith(MEMBER_INFIX) && tail.length() > MEMBER_INFIX.length())) return null;
+        }
+        String group = ESCAPE.unescape(escaped);
+        return group == null ? null : new Owner.Group(group);
     }
 
     /** The queue a message to this destination goes to ({@code any@g/m} is not sticky: it goes to the group). */

@@ -1,5 +1,8 @@
 package io.courier.kafka;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import io.courier.conformance.AdminScenario;
 import java.util.Map;
 import java.util.Set;
@@ -17,9 +20,32 @@ import org.junit.jupiter.api.Test;
 class KafkaAdminTest {
 
     @Test
+    void groupsListsTheGroupsByTheirCourierNamesLookAlikesApartAndNoMoreOnceDeleted() throws Exception {
+        KafkaFixture.requireBroker();
+        AdminScenario.listing(new KafkaFixture().url());
+    }
+
+    @Test
     void statsCountsTheLagAndTheDeadLetterAndDeleteLeavesNoTopicOrConsumerGroup() throws Exception {
         KafkaFixture.requireBroker();
         new AdminScenario(new KafkaFixture().url(), KafkaAdminTest::topicsAndGroupsOf, 0).run();
+    }
+
+    @Test
+    void aGroupShortenedWithAHashIsListedOpaqueCountedAndDeleted() throws Exception {
+        KafkaFixture.requireBroker();
+        String start = "lst-" + java.util.UUID.randomUUID().toString().substring(0, 8) + "-";
+        String group = start + "_".repeat(100 - start.length()); // escaped to over 249 characters: cut with a hash
+        try (io.courier.Courier courier = io.courier.Courier.connect(new KafkaFixture().url())) {
+            io.courier.spi.Admin admin = courier.transport().admin().orElseThrow();
+            courier.send(java.util.List.of(io.courier.Message.to("any@" + group).id("a").build())).join();
+            io.courier.spi.GroupListing listed = admin.groups(start);
+            assertEquals(java.util.List.of(), listed.groups(), "its name cannot be read back");
+            assertEquals(java.util.List.of(new Topics("courier.").group(group).topic()), listed.opaque(), "listed by its topic name");
+            assertEquals(java.util.OptionalLong.of(1), admin.stats(group).backlog(), "counted by its full name");
+            assertTrue(admin.deleteGroup(group), "deleted by its full name");
+            assertEquals(java.util.List.of(), admin.groups(start).opaque(), "gone");
+        }
     }
 
     /** Topics and consumer groups named {@code courier.<escaped group>} or {@code courier.<escaped group>.…}. */

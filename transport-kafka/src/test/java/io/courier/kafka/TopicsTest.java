@@ -48,4 +48,23 @@ class TopicsTest {
         assertEquals(Topics.MAX_NAME, t1.length());
         assertTrue(!t1.equals(t2), t1);
     }
+
+    @Test
+    void everyNameOfAGroupReadsBackIntoExactlyThatGroup() {
+        for (String g : List.of("x", "x.retry", "x_retry", "x-retry", "g.member.b", "g_member_b", "p.q", "p_q", "a_2eb", "x.dlq", "_", ".", "-")) {
+            Topics.Queue q = topics.group(g);
+            for (String name : List.of(q.topic(), q.retryTopic(), q.consumerGroup(), topics.member(g, "w.1").topic(), topics.member(g, "m".repeat(300)).topic())) {
+                assertEquals(new Topics.Owner.Group(g), topics.ownerOf(name), name);
+            }
+        }
+    }
+
+    @Test
+    void aGroupCutByTheHashIsOpaqueAndNamesNotCouriersAreNone() {
+        String topic = topics.group("g".repeat(300)).topic();
+        assertEquals(new Topics.Owner.Hashed(topic), topics.ownerOf(topic));
+        for (String other : List.of("orders", "courier.", "other.g", "courier.a_b", "courier.a_2", "courier.g.other", "courier.g.member.", "__consumer_offsets")) {
+            assertEquals(null, topics.ownerOf(other), other);
+        }
+    }
 }

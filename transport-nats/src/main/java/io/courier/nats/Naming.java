@@ -19,19 +19,22 @@ final class Naming {
 
     private Naming() {}
 
+    /** {@code _} → {@code _5F}, {@code .} → {@code _2E}. */
+    private static final io.courier.spi.support.NameEscape ESCAPE = new io.courier.spi.support.NameEscape("_2E", "_5F");
+
     /** One subject token (and stream / consumer name part) for a group or member name. */
-    static String token(String name) {
-        StringBuilder b = new StringBuilder(name.length() + 8);
-        for (int i = 0; i < name.length(); i++) {
-            char c = name.charAt(i);
-            if (c == '_') b.append("_5F");
-            else if (c == '.') b.append("_2E");
-            else b.append(c);
-        }
-        return b.toString();
-    }
+    static String token(String name) { return ESCAPE.escape(name); }
 
     static String stream(String group) { return STREAM_PREFIX + token(group); }
+
+    /**
+     * The group whose stream is {@code stream}, the exact reverse of {@link #stream}; null when {@code stream} is not
+     * one Courier names (no {@code COURIER_} prefix, an escape other than {@code _5F}/{@code _2E}, a character a
+     * group name cannot hold).
+     */
+    static String groupOfStream(String stream) {
+        return stream.startsWith(STREAM_PREFIX) ? ESCAPE.unescape(stream.substring(STREAM_PREFIX.length())) : null;
+    }
 
     static String groupPrefix(String group) { return SUBJECT_ROOT + "." + token(group); }
 

@@ -4,6 +4,7 @@ import static io.courier.spi.GroupStats.known;
 import static io.courier.spi.GroupStats.unknown;
 
 import io.courier.spi.Admin;
+import io.courier.spi.GroupListing;
 import io.courier.spi.GroupStats;
 import io.nats.client.JetStreamApiException;
 import io.nats.client.JetStreamManagement;
@@ -12,6 +13,8 @@ import io.nats.client.api.StreamInfo;
 import io.nats.client.api.StreamInfoOptions;
 import io.nats.client.api.Subject;
 import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -68,6 +71,25 @@ final class NatsAdmin implements Admin {
         } catch (JetStreamApiException e) {
             if (e.getApiErrorCode() == STREAM_NOT_FOUND) return null;
             throw e;
+        }
+    }
+
+    /**
+     * The streams named {@code COURIER_<g>}, each read back into its group ({@link Naming#groupOfStream}); a group's
+     * consumers, member, key and delay subjects live inside its stream, so they are never entries of their own.
+     * Streams of other names (not Courier's) are left out.
+     */
+    @Override
+    public GroupListing groups(String prefix) {
+        try {
+            List<String> groups = new ArrayList<>();
+            for (String stream : jsm.getStreamNames()) {
+                String g = Naming.groupOfStream(stream);
+                if (g != null && g.startsWith(prefix)) groups.add(g);
+            }
+            return GroupListing.of(groups);
+        } catch (IOException | JetStreamApiException | RuntimeException e) {
+            throw Errors.general(e, settings, "listing the groups");
         }
     }
 

@@ -16,6 +16,12 @@ class NatsAdminTest {
     private static final String URL = "nats://" + NatsFixture.HOST + ":" + NatsFixture.PORT;
 
     @Test
+    void groupsListsTheGroupsByTheirCourierNamesLookAlikesApartAndNoMoreOnceDeleted() throws Exception {
+        NatsFixture.requireBroker();
+        AdminScenario.listing(URL);
+    }
+
+    @Test
     void statsCountsTheBacklogAndTheDeadLetterAndDeleteLeavesNoStream() throws Exception {
         NatsFixture.requireBroker();
         new AdminScenario(URL, NatsAdminTest::streamsAndConsumersOf, 0).run();

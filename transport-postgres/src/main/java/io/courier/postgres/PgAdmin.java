@@ -5,11 +5,14 @@ import static io.courier.spi.GroupStats.unknown;
 
 import io.courier.TransportUnavailableException;
 import io.courier.spi.Admin;
+import io.courier.spi.GroupListing;
 import io.courier.spi.GroupStats;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * {@link Admin} of {@code postgres://}: a group is its rows (and its member rows) in the messages table. Backlog and
@@ -41,6 +44,27 @@ final class PgAdmin implements Admin {
             }
         } catch (SQLException e) {
             throw new TransportUnavailableException("postgres: cannot count group " + group + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * The distinct {@code grp} of the messages table: a group exists here while it has a row (a message waiting,
+     * leased, delayed or dead), so a group whose every message was acked has nothing left and is not listed.
+     * Member rows carry their group's {@code grp}, so members are never entries of their own.
+     */
+    @Override
+    public GroupListing groups(String prefix) {
+        try (Connection c = settings.connect("admin");
+             PreparedStatement s = c.prepareStatement("SELECT DISTINCT grp FROM " + table + " WHERE left(grp, ?) = ? ORDER BY grp")) {
+            s.setInt(1, prefix.length());
+            s.setString(2, prefix);
+            List<String> groups = new ArrayList<>();
+            try (ResultSet r = s.executeQuery()) {
+                while (r.next()) groups.add(r.getString(1));
+            }
+            return GroupListing.of(groups);
+        } catch (SQLException e) {
+            throw new TransportUnavailableException("postgres: cannot list the groups: " + e.getMessage(), e);
         }
     }
 

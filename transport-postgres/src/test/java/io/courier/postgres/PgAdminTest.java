@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.courier.Courier;
 import io.courier.Message;
+import io.courier.conformance.AdminScenario;
 import io.courier.spi.Admin;
 import io.courier.spi.GroupStats;
 import java.sql.Connection;
@@ -17,6 +18,12 @@ import org.junit.jupiter.api.Test;
 
 /** stats counts a backlog of 1,000 exactly; deleteGroup leaves no row of the group or its dead letters (checked with plain JDBC). */
 class PgAdminTest {
+
+    @Test
+    void groupsListsTheGroupsByTheirCourierNamesLookAlikesApartAndNoMoreOnceDeleted() throws Exception {
+        PostgresFixture.requireBroker();
+        AdminScenario.listing(PostgresFixture.URL);
+    }
 
     @Test
     void statsCountsTheBacklogAndDeleteLeavesNoRow() throws Exception {

@@ -15,6 +15,8 @@ import java.time.Duration;
  *   <li>{@code <prefix><group>~members}: the group's member registry, a classic queue holding one message per
  *       member queue declared (the member's name), so that operators can find the member queues (AMQP cannot list
  *       queues);</li>
+ *   <li>{@code <prefix>~groups}: the vhost's group registry, a classic queue holding one message per group a
+ *       connection used (the group's name), so that operators can list the groups (AMQP cannot list queues);</li>
  *   <li>{@code <prefix>~delay-<ms>}: a delay bucket, a queue and a fanout exchange of the same name, shared by
  *       every destination of the vhost (C6 nack delay, C10 not-before).</li>
  * </ul>
@@ -36,6 +38,8 @@ final class Names {
     String ordered(String group, int index) { return prefix + group + "~key-" + index; }
 
     String members(String group) { return prefix + group + "~members"; }
+
+    String groups() { return prefix + "~groups"; }
 
     String delay(long bucketMs) { return prefix + "~delay-" + bucketMs; }
 

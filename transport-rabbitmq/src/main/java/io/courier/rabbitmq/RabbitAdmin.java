@@ -32,6 +32,13 @@ import org.slf4j.LoggerFactory;
  * the group still in a shared delay bucket cannot be picked out of it: when they come due, at-least-once
  * dead-lettering finds no queue and keeps them in the bucket (seen on RabbitMQ 3.10), until the bucket expires
  * 10 minutes after its last use.
+ *
+ * <p>Listing: AMQP 0-9-1 cannot enumerate queues (only the management plugin's HTTP API or {@code rabbitmqctl} can),
+ * so every connection records each group it uses, once, in the vhost's group registry ({@link Names#groups}); the
+ * listing reads the registry the same way as the member registry (fetched unacknowledged, given back) and keeps the
+ * groups that still have their queue, an ordering sub-queue or a member registry. A group that was only used by a
+ * Courier older than the registry is not listed until a connection uses it again ({@code stats} and
+ * {@code groups delete} by name still find it); a delete drops the group's registrations and folds duplicates.
  */
 final class RabbitAdmin implements Admin {
     private static final Logger log = LoggerFactory.getLogger(RabbitAdmin.class);
@@ -71,6 +78,71 @@ final class RabbitAdmin implements Admin {
     }
 
     @Override
+    public io.courier.spi.GroupListing groups(String prefix) {
+        try {
+            Set<String> groups = new TreeSet<>();
+            for (String g : registered(null)) {
+                if (g.startsWith(prefix) && exists(g)) groups.add(g);
+            }
+            return io.courier.spi.GroupListing.of(groups);
+        } catch (IOException | RuntimeException e) {
+            throw Errors.general(e, settings, "listing the groups");
+        }
+    }
+
+    /** Whether {@code group} has its queue, its first ordering sub-queue or a member registry (uni@ only). */
+    private boolean exists(String group) throws IOException {
+        Names n = settings.names;
+        return probe(n.group(group)) != null || probe(n.members(group)) != null || probe(n.ordered(group, 0)) != null;
+    }
+
+    /**
+     * The groups recorded in the vhost's group registry. Every message is fetched unacknowledged; the registrations
+     * that {@code drop} accepts, and the second and later copies of every name, are acked (removed) when
+     * {@code drop} is set; the rest is given back when the channel closes.
+     */
+    private Set<String> registered(java.util.function.Predicate<String> drop) throws IOException {
+        String registry = settings.names.groups();
+        Set<String> groups = new TreeSet<>();
+        Set<String> dropped = new TreeSet<>();
+        Channel ch = connection.createChannel();
+        try {
+            ch.queueDeclarePassive(registry);
+            for (GetResponse r = ch.basicGet(registry, false); r != null; r = ch.basicGet(registry, false)) {
+                String g = new String(r.getBody(), StandardCharsets.UTF_8);
+                boolean first = groups.add(g);
+                if (drop == null) continue;
+                if (!first || dropped.contains(g) || (drop.test(g) && dropped.add(g))) ch.basicAck(r.getEnvelope().getDeliveryTag(), false);
+            }
+            groups.removeAll(dropped);
+        } catch (IOException e) {
+            if (!notFound(e)) throw e;
+        } finally {
+            abort(ch);
+        }
+        return groups;
+    }
+
+    /**
+     * Housekeeping for test suites that delete queues without {@link #deleteGroup}: removes the registrations of the
+     * groups that {@code which} accepts and that have no queue left, and folds duplicates; returns how many groups
+     * stay registered.
+     */
+    int dropStaleRegistrations(java.util.function.Predicate<String> which) {
+        try {
+            return registered(g -> {
+                try {
+                    return which.test(g) && !exists(g);
+                } catch (IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            }).size();
+        } catch (IOException | RuntimeException e) {
+            throw Errors.general(e, settings, "cleaning the group registry");
+        }
+    }
+
+    @Override
     public boolean deleteGroup(String group) {
         try {
             return Admin.removeWithDeadLetters(group, this::deleteQueues);
@@ -94,6 +166,8 @@ final class RabbitAdmin implements Admin {
                 throw new IOException("closing the channel after deleting " + q + " timed out", e);
             }
         }
+        registered(group::equals); // its registrations last: a failure before leaves it listed, to be deleted again
+        forget.accept(settings.names.group(group)); // this transport registers it again on its next use
         if (deleted > 0) log.info("group deleted transport=rabbitmq group={} queues={}", group, deleted);
         return deleted > 0;
     }

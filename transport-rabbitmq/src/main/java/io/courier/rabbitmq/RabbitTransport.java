@@ -127,6 +127,7 @@ final class RabbitTransport implements Transport {
             Instant now = Instant.now();
             for (Message m : batch) {
                 String queue = settings.names.target(m.destination(), m.orderingKey(), settings.orderingQueues);
+                publishTopology.registerGroup(m.destination().group());
                 if (m.destination().isSticky()) publishTopology.declareSticky(m.destination().group(), m.destination().member());
                 else if (m.destination().isDirect()) publishTopology.declareMember(m.destination().group(), m.destination().member());
                 else publishTopology.declareQueue(queue, queue.contains("~key-"));

@@ -37,6 +37,7 @@ final class Topology {
     /** The group's queue, its member's queue (when {@code member} is set) and its ordering sub-queues. */
     void declareGroup(String group, String member) throws IOException {
         Names n = settings.names;
+        registerGroup(group);
         declareQueue(n.group(group), false);
         if (member != null) {
             declareMember(group, member);
@@ -62,18 +63,29 @@ final class Topology {
     }
 
     /**
-     * Records {@code member} in the group's member registry ({@link Names#members}), once per connection: a durable
-     * classic queue (cheaper than a quorum queue; it only holds names) with one persistent message whose body is the
-     * member's name. Published without confirm: a registration lost in a broker crash only hides a member queue from
-     * the operator tooling, and the next connection that declares the member records it again.
+     * Records {@code member} in the group's member registry ({@link Names#members}), once per connection (see
+     * {@link #record}); it only hides a member queue from the operator tooling when lost.
      */
-    private void register(String group, String member) throws IOException {
-        String registry = settings.names.members(group);
-        String key = registry + "/" + member;
+    private void register(String group, String member) throws IOException { record(settings.names.members(group), member); }
+
+    /**
+     * Records {@code group} in the vhost's group registry ({@link Names#groups}), once per connection (see
+     * {@link #record}): duplicates across connections are folded by the reader and dropped by a delete of the group;
+     * a lost registration only hides the group from {@code groups list} until a connection uses it again.
+     */
+    void registerGroup(String group) throws IOException { record(settings.names.groups(), group); }
+
+    /**
+     * Records {@code name} in {@code registry}, once per connection: a durable classic queue (cheaper than a quorum
+     * queue; it only holds names) with one persistent message whose body is the name, published without confirm (the
+     * next connection that declares it records it again).
+     */
+    private void record(String registry, String name) throws IOException {
+        String key = registry + "/" + name;
         if (declared.containsKey(key)) return;
         withChannel(registry, ch -> {
             ch.queueDeclare(registry, true, false, false, Map.of("x-queue-type", "classic"));
-            ch.basicPublish("", registry, MessageProperties.PERSISTENT_BASIC, member.getBytes(StandardCharsets.UTF_8));
+            ch.basicPublish("", registry, MessageProperties.PERSISTENT_BASIC, name.getBytes(StandardCharsets.UTF_8));
         });
         declared.put(key, System.nanoTime());
     }
@@ -125,12 +137,13 @@ final class Topology {
 
     /**
      * Forgets a declaration (the queue was found missing, e.g. its group was deleted): the next use declares it again,
-     * and a member or sticky queue records its member in the registry again.
+     * a member or sticky queue records its member in the registry again, and a group's queue its group.
      */
     void forget(String name) {
         declared.remove(name);
         String rest = name.startsWith(settings.names.prefix) ? name.substring(settings.names.prefix.length()) : "";
         int slash = rest.indexOf('/');
+        if (slash < 0 && rest.indexOf('~') < 0 && !rest.isEmpty()) declared.remove(settings.names.groups() + "/" + rest); // the group's queue
         if (slash > 0) {
             String member = rest.substring(slash + 1).replace("~sticky", "");
             declared.remove(settings.names.members(rest.substring(0, slash)) + "/" + member);

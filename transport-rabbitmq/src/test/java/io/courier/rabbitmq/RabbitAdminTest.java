@@ -1,5 +1,7 @@
 package io.courier.rabbitmq;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
 import com.rabbitmq.client.Channel;
 import com.rabbitmq.client.Connection;
 import io.courier.conformance.AdminScenario;
@@ -21,9 +23,49 @@ import org.junit.jupiter.api.Test;
 class RabbitAdminTest {
 
     @Test
+    void groupsListsTheGroupsByTheirCourierNamesLookAlikesApartAndNoMoreOnceDeleted() throws Exception {
+        RabbitFixture.requireBroker();
+        AdminScenario.listing(new RabbitFixture().url());
+    }
+
+    @Test
     void statsCountsTheBacklogAndTheDeadLetterAndDeleteLeavesNoQueue() throws Exception {
         RabbitFixture.requireBroker();
         new AdminScenario(new RabbitFixture().url(), RabbitAdminTest::queuesOf, 0).run();
+    }
+
+    @Test
+    void aGroupWhoseQueuesWereDeletedWithoutTheAdminIsNotListedAndItsRegistrationCanBeDropped() throws Exception {
+        RabbitFixture.requireBroker();
+        String group = "lst-" + java.util.UUID.randomUUID().toString().substring(0, 8) + "-raw";
+        try (io.courier.Courier courier = io.courier.Courier.connect(new RabbitFixture().url())) {
+            RabbitAdmin admin = (RabbitAdmin) courier.transport().admin().orElseThrow();
+            courier.send(List.of(io.courier.Message.to("any@" + group).id("a").build())).join();
+            assertEquals(List.of(group), admin.groups(group).groups(), "registered and listed");
+            assertEquals(1, registrations(group));
+            try (Connection c = RabbitFixture.plainConnection(); Channel ch = c.createChannel()) {
+                for (String q : queuesOf(group)) ch.queueDelete(q); // as rabbitmqctl or a test cleanup would
+            }
+            assertEquals(List.of(), admin.groups(group).groups(), "a registration without a queue is not listed");
+            admin.dropStaleRegistrations(g -> g.equals(group));
+            assertEquals(0, registrations(group), "the stale registration is gone");
+        }
+    }
+
+    /** The entries of {@code group} in the vhost's group registry, read with a plain client (and given back). */
+    private static int registrations(String group) throws Exception {
+        int n = 0;
+        try (Connection c = RabbitFixture.plainConnection()) {
+            Channel ch = c.createChannel();
+            try {
+                for (com.rabbitmq.client.GetResponse r = ch.basicGet("courier.~groups", false); r != null; r = ch.basicGet("courier.~groups", false)) {
+                    if (new String(r.getBody(), StandardCharsets.UTF_8).equals(group)) n++;
+                }
+            } finally {
+                ch.abort();
+            }
+        }
+        return n;
     }
 
     /** The queues of {@code group} that exist: its known names probed passively, and whatever rabbitmqctl lists for it. */

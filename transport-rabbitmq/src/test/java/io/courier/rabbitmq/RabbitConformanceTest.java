@@ -20,7 +20,8 @@ import org.junit.jupiter.api.BeforeAll;
  * The whole delivery contract, C1–C16, against the real RabbitMQ broker of {@link RabbitFixture}. Quorum queues are
  * not free: hundreds of idle ones left by earlier runs slow a small shared broker down (handshakes time out). So
  * before the run, idle queues left by earlier conformance runs and benchmarks are deleted, and afterwards the queues
- * of this run's groups (found with {@code rabbitmqctl list_queues} when it is on the PATH).
+ * of this run's groups (found with {@code rabbitmqctl list_queues} when it is on the PATH), and their entries in the
+ * group registry ({@code groups list}).
  */
 class RabbitConformanceTest extends ConformanceSuite {
     private final Set<String> groups = ConcurrentHashMap.newKeySet();
@@ -42,11 +43,22 @@ class RabbitConformanceTest extends ConformanceSuite {
     @BeforeAll
     void deleteIdleQueuesOfEarlierRuns() {
         deleteQueues(queue -> queue.consumers() == 0 && LEFTOVER.matcher(queue.name()).matches());
+        dropRegistrations(g -> LEFTOVER.matcher(g).matches());
     }
 
     @AfterAll
     void deleteThisRunsQueues() {
         deleteQueues(queue -> ofThisRun(queue.name()));
+        dropRegistrations(groups::contains);
+    }
+
+    /** The group registry's entries of these groups, once their queues are gone (the queues were deleted without the Admin). */
+    private static void dropRegistrations(Predicate<String> which) {
+        try (io.courier.Courier c = io.courier.Courier.connect(new RabbitFixture().url())) {
+            ((RabbitAdmin) c.transport().admin().orElseThrow()).dropStaleRegistrations(which);
+        } catch (RuntimeException e) {
+            // best effort, like the queues: a registration left only costs the listing a probe
+        }
     }
 
     /** Queues of the suite's groups ({@code ct-<run>-…}) and of the benchmarks ({@code bench-…}), raw or Courier's. */

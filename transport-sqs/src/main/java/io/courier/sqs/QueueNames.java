@@ -40,6 +40,18 @@ final class QueueNames {
     /** The name start that every queue of {@code group} shares (other groups' queues may share it too: see {@link #ofGroup}). */
     String groupPrefix(String group) { return groupBase(group); }
 
+    /** The longest start that a name shortened with a hash keeps ({@link #ordered}: 75 less the hash's 17). */
+    static final int KEPT_WHEN_SHORTENED = 58;
+
+    /**
+     * The {@code ListQueues} prefix that finds every queue of {@code group}: {@link #groupPrefix}, cut to what a
+     * shortened name keeps, so that the queues of a long group (shortened with a hash) are found too.
+     */
+    String listPrefix(String group) {
+        String p = groupBase(group);
+        return p.length() <= KEPT_WHEN_SHORTENED ? p : p.substring(0, KEPT_WHEN_SHORTENED);
+    }
+
     /**
      * Whether {@code queue} is one of {@code group}'s queues: the group's, its FIFO queue, or a member's (standard or
      * FIFO). After the escaped group name another group's name goes on with {@code __}, {@code _o} or a plain
@@ -49,6 +61,39 @@ final class QueueNames {
     boolean ofGroup(String group, String queue) {
         String base = groupBase(group);
         return queue.equals(group(group)) || queue.equals(orderedGroup(group)) || queue.startsWith(base + "_m_");
+    }
+
+    /**
+     * The group that {@code queue} belongs to (its own queue, its FIFO queue or a member's), the exact reverse of the
+     * escaping; null when the queue is not one Courier names, or when its name was shortened with a hash
+     * ({@link #isShortened}: the group cannot be read back).
+     */
+    String groupOf(String queue) {
+        if (!queue.startsWith(prefix) || isShortened(queue)) return null;
+        String rest = queue.substring(prefix.length());
+        if (rest.endsWith("_k.fifo")) rest = rest.substring(0, rest.length() - "_k.fifo".length());
+        else if (rest.endsWith(".fifo")) return null;
+        StringBuilder b = new StringBuilder();
+        for (int i = 0; i < rest.length(); i++) {
+            char c = rest.charAt(i);
+            if (c == '_') {
+                if (rest.startsWith("__", i)) b.append('_');
+                else if (rest.startsWith("_o", i)) b.append('.');
+                else if (rest.startsWith("_m_", i) && i + 3 < rest.length()) break; // a member's queue: the group ends here
+                else return null;
+                i++;
+            } else if (c < 128 && Character.isLetterOrDigit(c) || c == '-') {
+                b.append(c);
+            } else {
+                return null;
+            }
+        }
+        return b.isEmpty() ? null : b.toString();
+    }
+
+    /** Whether {@code queue} is a name of Courier's shortened to SQS's 80 characters with a hash (see {@link #fit}). */
+    boolean isShortened(String queue) {
+        return queue.startsWith(prefix) && queue.length() == 80 && queue.matches(".*-[0-9a-f]{16}(\\.fifo)?");
     }
 
     static boolean isFifo(String queue) { return queue.endsWith(".fifo"); }

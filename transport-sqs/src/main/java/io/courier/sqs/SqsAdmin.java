@@ -4,6 +4,7 @@ import static io.courier.spi.GroupStats.known;
 import static io.courier.spi.GroupStats.unknown;
 
 import io.courier.spi.Admin;
+import io.courier.spi.GroupListing;
 import io.courier.spi.GroupStats;
 import java.util.List;
 import java.util.Map;
@@ -14,7 +15,8 @@ import software.amazon.awssdk.services.sqs.model.QueueDoesNotExistException;
 
 /**
  * {@link Admin} of {@code sqs://}: a group's queues are found with {@code ListQueues} by name prefix and kept when
- * {@link QueueNames#ofGroup} says they are the group's (its queue, its FIFO queue, its members' queues).
+ * {@link QueueNames#ofGroup} says they are the group's (its queue, its FIFO queue, its members' queues); the prefix is
+ * cut to what a name shortened with a hash keeps ({@link QueueNames#listPrefix}), so a long group's queues are found.
  *
  * <p>Counts, from {@code GetQueueAttributes} summed over those queues, at SQS's own precision (approximate on Amazon
  * SQS, where they may lag by a minute; exact on ElasticMQ): backlog = {@code ApproximateNumberOfMessages}, in flight =
@@ -58,6 +60,29 @@ final class SqsAdmin implements Admin {
         return sum;
     }
 
+    /**
+     * {@code ListQueues} by the escaped prefix; each queue read back into its group ({@link QueueNames#groupOf}), so
+     * a group's FIFO queue and its members' queues count as the group. A queue shortened with a hash (a name over
+     * SQS's 80 characters) cannot be read back: it is listed in {@link GroupListing#opaque()}.
+     */
+    @Override
+    public GroupListing groups(String prefix) {
+        try {
+            java.util.Set<String> groups = new java.util.TreeSet<>();
+            java.util.Set<String> opaque = new java.util.TreeSet<>();
+            transport.sqs.listQueuesPaginator(b -> b.queueNamePrefix(transport.names.listPrefix(prefix)).maxResults(1000)).queueUrls()
+                    .forEach(url -> {
+                        String name = nameOf(url);
+                        String g = transport.names.groupOf(name);
+                        if (g != null && g.startsWith(prefix)) groups.add(g);
+                        else if (g == null && transport.names.isShortened(name)) opaque.add(name);
+                    });
+            return new GroupListing(List.copyOf(groups), List.copyOf(opaque));
+        } catch (RuntimeException e) {
+            throw Errors.of(e, transport.settings(), "listing the groups");
+        }
+    }
+
     @Override
     public boolean deleteGroup(String group) {
         try {
@@ -84,7 +109,7 @@ final class SqsAdmin implements Admin {
 
     /** The URLs of the group's queues. */
     private List<String> queueUrls(String group) {
-        String prefix = transport.names.groupPrefix(group);
+        String prefix = transport.names.listPrefix(group); // a long group's shortened names keep only its start
         return transport.sqs.listQueuesPaginator(b -> b.queueNamePrefix(prefix).maxResults(1000)).queueUrls().stream()
                 .filter(url -> transport.names.ofGroup(group, nameOf(url))).toList();
     }
