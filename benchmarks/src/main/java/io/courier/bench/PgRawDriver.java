@@ -89,9 +89,10 @@ final class PgRawDriver implements BenchDriver {
     public void startConsumer(Sink sink) {
         threads.add(Thread.ofPlatform().name("pg-raw-consumer").start(() -> {
             try (Connection c = DriverManager.getConnection(jdbcUrl);
-                 PreparedStatement claim = c.prepareStatement("UPDATE " + SCHEMA + ".q t SET attempts = t.attempts + 1, visible_at = now() + interval '30 seconds'"
-                         + " FROM (SELECT seq FROM " + SCHEMA + ".q WHERE grp = ? AND visible_at <= now() ORDER BY visible_at, seq LIMIT 100 FOR UPDATE SKIP LOCKED) c"
-                         + " WHERE t.seq = c.seq RETURNING t.seq, t.attempts, t.payload");
+                 PreparedStatement claim = c.prepareStatement("WITH c AS MATERIALIZED (SELECT seq FROM " + SCHEMA + ".q WHERE grp = ? AND visible_at <= now()"
+                         + " ORDER BY visible_at, seq LIMIT 100 FOR UPDATE SKIP LOCKED)" // once: see PgClaimLimitTest
+                         + " UPDATE " + SCHEMA + ".q t SET attempts = t.attempts + 1, visible_at = now() + interval '30 seconds'"
+                         + " FROM c WHERE t.seq = c.seq RETURNING t.seq, t.attempts, t.payload");
                  PreparedStatement ack = c.prepareStatement("DELETE FROM " + SCHEMA + ".q WHERE (seq, attempts) IN (SELECT * FROM unnest(?, ?))")) {
                 // as postgres:// does on its receiver connections: an ordered index scan for claims, whatever the stale statistics say
                 try (Statement st = c.createStatement()) { st.execute("SET enable_bitmapscan = off"); }
