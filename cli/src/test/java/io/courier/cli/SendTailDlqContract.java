@@ -60,12 +60,22 @@ abstract class SendTailDlqContract {
         return r;
     }
 
+    /** Held shared while a test runs: the conformance runs of other lanes restart this broker only between tests. */
+    private io.courier.conformance.BrokerLock brokerLock;
+
+    @org.junit.jupiter.api.BeforeEach
+    void holdBroker() {
+        if (broker() != null) brokerLock = io.courier.conformance.BrokerLock.shared(broker().name());
+    }
+
     @AfterEach
     void deleteGroups() {
         try (Courier c = Courier.connect(url())) {
             c.transport().admin().ifPresent(a -> a.deleteGroup(group));
         } catch (RuntimeException e) {
             // best effort: the broker may be missing (the test then failed or was skipped already)
+        } finally {
+            if (brokerLock != null) brokerLock.close(); // the restarts of other lanes may go on
         }
     }
 

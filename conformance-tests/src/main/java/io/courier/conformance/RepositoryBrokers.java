@@ -32,6 +32,12 @@ public final class RepositoryBrokers {
      * {@code target/brokers-restart.log} and, when it fails, into the exception.
      */
     public static void restart(String broker, Duration timeout) throws IOException, InterruptedException {
+        try (BrokerLock ignored = BrokerLock.exclusive(broker)) { // not while a test of another lane uses the broker
+            run(broker, timeout);
+        }
+    }
+
+    private static void run(String broker, Duration timeout) throws IOException, InterruptedException {
         File log = new File("target/brokers-restart.log");
         Process p = new ProcessBuilder(script().toString(), "restart", broker).redirectErrorStream(true).redirectOutput(log).start();
         if (!p.waitFor(timeout.toSeconds(), TimeUnit.SECONDS)) {

@@ -61,6 +61,17 @@ public class UrlFixture implements TransportFixture {
 
     @Override
     public void restartBroker() throws IOException, InterruptedException {
+        String broker = BrokerLock.brokerOf(parsed.scheme());
+        if (broker == null) {
+            runRestartCommand();
+            return;
+        }
+        try (BrokerLock ignored = BrokerLock.exclusive(broker)) { // not while a test of another lane uses the broker
+            runRestartCommand();
+        }
+    }
+
+    private void runRestartCommand() throws IOException, InterruptedException {
         Process p = new ProcessBuilder("bash", "-c", restartCommand).inheritIO().start();
         if (!p.waitFor(5, TimeUnit.MINUTES)) {
             p.destroyForcibly();
