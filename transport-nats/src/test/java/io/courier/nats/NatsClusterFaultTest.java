@@ -143,6 +143,19 @@ class NatsClusterFaultTest {
         r.check();
     }
 
+    @Test
+    void moreReplicasThanNodesAreRefusedNamingTheClusterSize() throws Exception {
+        // before: the server's "insufficient resources" was hidden behind "stream not found" (10059) of the look-up
+        // that followed the refused creation, as a plain CourierException
+        try (Courier c = Courier.connect(SERVERS + "?replicas=5&send-timeout=5s")) {
+            String g = "cluster-r5-" + UUID.randomUUID().toString().substring(0, 8);
+            var e = org.junit.jupiter.api.Assertions.assertThrows(java.util.concurrent.ExecutionException.class,
+                    () -> c.send(Message.to(Destination.any(g)).payload("x").build()).get(30, TimeUnit.SECONDS));
+            TransportUnavailableException t = org.junit.jupiter.api.Assertions.assertInstanceOf(TransportUnavailableException.class, e.getCause(), String.valueOf(e.getCause()));
+            assertTrue(t.getMessage().contains("replicas=5") && t.getMessage().contains("fewer than 5 servers"), t.getMessage());
+        }
+    }
+
     // ------------------------------------------------------------------------------------------------ the run
 
     interface Fault { void inject(String group, Run run) throws Exception; }
