@@ -213,6 +213,7 @@ class NatsClusterFaultTest {
         String g = "cluster-" + name + "-" + UUID.randomUUID().toString().substring(0, 8);
         Run run = new Run();
         List<Courier> senders = new ArrayList<>();
+        boolean keep = false;
         try (Courier consumer = Courier.connect(URL);
              Subscription sub = consumer.subscribe(SubscriptionOptions.group(g).concurrency(8).prefetch(256).build(), d -> {
                  run.delivered.computeIfAbsent(d.message().id(), k -> new AtomicInteger()).incrementAndGet();
@@ -250,11 +251,13 @@ class NatsClusterFaultTest {
             run.mark("all sends answered: ok " + run.ok.size() + ", refused " + run.refused.sum());
             long deadline = System.nanoTime() + DRAIN_BOUND.toNanos();
             while (System.nanoTime() < deadline && !run.delivered.keySet().containsAll(run.ok)) Thread.sleep(100);
-            run.mark("drained (or gave up after " + DRAIN_BOUND.toSeconds() + " s)");
+            boolean drained = run.delivered.keySet().containsAll(run.ok);
+            run.mark(drained ? "drained" : "NOT drained after " + DRAIN_BOUND.toSeconds() + " s: " + diagnose(g));
+            keep = !drained;
             Thread.sleep(1_000); // late duplicates
         } finally {
             for (Courier c : senders) c.close();
-            deleteStream(g);
+            if (!keep) deleteStream(g);
         }
         return result(name, run);
     }
@@ -384,6 +387,28 @@ class NatsClusterFaultTest {
             }
             if (System.nanoTime() > deadline) throw new IllegalStateException("stream " + Naming.stream(g) + " has no leader after 30 s");
             Thread.sleep(200);
+        }
+    }
+
+    /** The stream's state and its consumers' positions, for a run that did not drain (the stream is then kept). */
+    static String diagnose(String g) {
+        Options o = new Options.Builder().servers(serverUrls()).connectionTimeout(Duration.ofSeconds(2)).maxReconnects(0).build();
+        try (Connection nc = Nats.connect(o)) {
+            JetStreamManagement jsm = nc.jetStreamManagement();
+            StreamInfo si = jsm.getStreamInfo(Naming.stream(g));
+            StringBuilder b = new StringBuilder("stream msgs=" + si.getStreamState().getMsgCount() + " first=" + si.getStreamState().getFirstSequence()
+                    + " last=" + si.getStreamState().getLastSequence() + " leader=" + si.getClusterInfo().getLeader());
+            for (var ci : jsm.getConsumers(Naming.stream(g))) {
+                if (ci.getNumPending() == 0 && ci.getNumAckPending() == 0 && !ci.getName().equals(Naming.ANY_CONSUMER)) continue;
+                b.append("; consumer ").append(ci.getName()).append(" delivered=").append(ci.getDelivered().getStreamSequence())
+                        .append(" ackFloor=").append(ci.getAckFloor().getStreamSequence()).append(" pending=").append(ci.getNumPending())
+                        .append(" ackPending=").append(ci.getNumAckPending()).append(" waiting=").append(ci.getNumWaiting())
+                        .append(" redelivered=").append(ci.getRedelivered())
+                        .append(" leader=").append(ci.getClusterInfo() == null ? "?" : ci.getClusterInfo().getLeader());
+            }
+            return b.toString();
+        } catch (Exception e) {
+            return "no stream info: " + e;
         }
     }
 
