@@ -27,6 +27,12 @@ final class Streams {
     private static final Logger log = LoggerFactory.getLogger(Streams.class);
     private static final int STREAM_NOT_FOUND = 10059;
     private static final int CONSUMER_NOT_FOUND = 10014;
+    /** "replicas > 1 not supported in non-clustered mode" */
+    private static final int REPLICAS_NOT_CLUSTERED = 10074;
+    /** "insufficient resources": fewer servers (up) than replicas */
+    private static final int INSUFFICIENT_RESOURCES = 10023;
+    /** "no suitable peers for placement": fewer servers in the cluster (or up) than replicas (2.9 answers this) */
+    private static final int NO_SUITABLE_PEERS = 10005;
 
     private final JetStreamManagement jsm;
     private final NatsSettings settings;
@@ -77,10 +83,34 @@ final class Streams {
         if (!settings.maxAge.isZero()) b.maxAge(settings.maxAge);
         try {
             jsm.addStream(b.build());
-            log.info("stream created transport=nats stream={} subjects={} storage=file retention=workqueue", name, Naming.streamSubjects(group));
+            log.info("stream created transport=nats stream={} subjects={} storage=file retention=workqueue replicas={}", name,
+                    Naming.streamSubjects(group), settings.replicas);
         } catch (JetStreamApiException e) {
-            jsm.getStreamInfo(name); // created meanwhile by another client: fine if it exists now
+            try {
+                jsm.getStreamInfo(name); // created meanwhile by another client: fine if it exists now
+            } catch (JetStreamApiException notThere) {
+                if (notThere.getApiErrorCode() != STREAM_NOT_FOUND) throw notThere;
+                throw refused(e, name, group); // the creation's own answer, not the "not found" of the look-up
+            }
         }
+    }
+
+    /** JetStream's answer to a stream creation it refused, with the fix when it is about the replicas. */
+    private io.courier.CourierException refused(JetStreamApiException e, String name, String group) {
+        String what = "creating stream " + name + " of group " + group + " with replicas=" + settings.replicas;
+        String answer = settings.where() + " answered '" + e.getErrorDescription() + "' (JetStream error " + e.getApiErrorCode() + ")";
+        if (e.getApiErrorCode() == REPLICAS_NOT_CLUSTERED) {
+            return new io.courier.CourierException(what + " failed: " + answer + ": the server is not part of a JetStream cluster; "
+                    + "replicas=" + settings.replicas + " needs a cluster of at least " + settings.replicas
+                    + " servers (list them: nats://h1:4222,h2:4222,h3:4222), or use replicas=1 on a single server", e);
+        }
+        if ((e.getApiErrorCode() == INSUFFICIENT_RESOURCES || e.getApiErrorCode() == NO_SUITABLE_PEERS) && settings.replicas > 1) {
+            // fewer servers up than replicas: a cluster too small, or nodes down (then a later attempt may succeed)
+            return new io.courier.TransportUnavailableException(what + " failed: " + answer + ": the JetStream cluster has fewer than "
+                    + settings.replicas + " servers up with room for it; start the missing nodes (a cluster of at least "
+                    + settings.replicas + ") or lower replicas", e);
+        }
+        return Errors.general(e, settings, what);
     }
 
     /**

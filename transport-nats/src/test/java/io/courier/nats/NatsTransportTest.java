@@ -80,6 +80,32 @@ class NatsTransportTest {
     }
 
     @Test
+    void aMalformedHostListIsAnInvalidUrlNamingTheEntry() {
+        InvalidUrlException empty = assertThrows(InvalidUrlException.class, () -> Courier.connect("nats://127.0.0.1:4231,,127.0.0.1:4233"));
+        assertTrue(empty.getMessage().contains("empty host in the host list"), empty.getMessage());
+        InvalidUrlException port = assertThrows(InvalidUrlException.class, () -> Courier.connect("nats://127.0.0.1:4231,127.0.0.1:99999"));
+        assertTrue(port.getMessage().contains("99999"), port.getMessage());
+        InvalidUrlException host = assertThrows(InvalidUrlException.class, () -> Courier.connect("nats://127.0.0.1:4231,:4232"));
+        assertTrue(host.getMessage().contains("missing host"), host.getMessage());
+        InvalidUrlException replicas = assertThrows(InvalidUrlException.class, () -> Courier.connect(URL + "?replicas=0"));
+        assertTrue(replicas.getMessage().contains("replicas"), replicas.getMessage());
+    }
+
+    @Test
+    void moreReplicasThanServersFailNamingTheReplicasAndTheFix() throws Exception {
+        // the single server is not clustered: a stream of 3 replicas cannot be created; before, the server's answer was
+        // hidden behind "stream not found" (JetStream error 10059) of the look-up that followed the refused creation
+        try (Courier c = Courier.connect(URL + "?replicas=3")) {
+            String g = "nt-r3-" + UUID.randomUUID();
+            ExecutionException e = assertThrows(ExecutionException.class, () -> c.send(Message.to(Destination.any(g)).payload("x").build()).get(30, TimeUnit.SECONDS));
+            CourierException ce = assertInstanceOf(CourierException.class, e.getCause());
+            assertFalse(ce instanceof TransportUnavailableException, ce.toString());
+            assertTrue(ce.getMessage().contains("replicas=3") && ce.getMessage().contains("cluster") && ce.getMessage().contains("replicas=1"),
+                    ce.getMessage());
+        }
+    }
+
+    @Test
     void aMessageAboveMaxPayloadFailsNamingTheServerLimit() throws Exception {
         try (Courier c = Courier.connect(URL)) {
             long limit = c.capabilities().maxPayloadBytes();
