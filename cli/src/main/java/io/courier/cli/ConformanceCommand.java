@@ -8,9 +8,9 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
 
-/** {@code courier conformance URL}: runs the conformance suite (C1–C16) against any transport URL. */
+/** {@code courier conformance URL}: runs the conformance suite (C1–C19) against any transport URL. */
 @Command(name = "conformance", mixinStandardHelpOptions = true,
-        description = "Run the conformance suite (clauses C1-C16) against a transport URL and print the clause table.")
+        description = "Run the conformance suite (clauses C1-C19) against a transport URL and print the clause table.")
 final class ConformanceCommand implements Callable<Integer> {
     @ParentCommand
     CourierCli cli;
@@ -21,6 +21,12 @@ final class ConformanceCommand implements Callable<Integer> {
     @Option(names = "--restart-command", paramLabel = "CMD",
             description = "Shell command that restarts the broker, for the clauses that need a restart (e.g. 'scripts/brokers restart kafka').")
     String restartCommand;
+
+    @Option(names = "--kafka-proxy-listener", paramLabel = "PORT",
+            description = "kafka:// only: the port of a second listener of the broker that advertises 127.0.0.1:<another port>; the "
+                    + "connection-cut tests run a TCP proxy on that advertised port in front of it (scripts/brokers' Kafka: 9094, advertised as 19094). "
+                    + "Without it those tests are not-run on Kafka.")
+    int kafkaProxyListener;
 
     @Option(names = "--report", paramLabel = "FILE.json", description = "Also write the results as JSON to this file.")
     Path report;
@@ -35,6 +41,6 @@ final class ConformanceCommand implements Callable<Integer> {
     public Integer call() {
         if (repeat < 1) throw new IllegalArgumentException("--repeat must be at least 1, got " + repeat);
         TransportUrls.check(url);
-        return ConformanceRunner.run(url, restartCommand, report, repeat, cli.out);
+        return ConformanceRunner.run(url, restartCommand, kafkaProxyListener, report, repeat, cli.out);
     }
 }
