@@ -42,8 +42,8 @@ public final class ConformanceRunner {
      * a Kafka broker's listener that advertises the cut tests' proxy ({@link KafkaProxiedListener}).
      */
     public static int run(String url, String restartCommand, int kafkaProxyListener, Path report, int repeat, PrintStream out) {
-        Courier.connect(url).close(); // fails fast, with a clear message, on a bad URL or an unreachable broker
-        new UrlFixture(url, restartCommand, false, kafkaProxyListener); // and on a proxied listener that is not one
+        new UrlFixture(url, restartCommand, false, kafkaProxyListener); // fails fast on a proxied listener that is not one
+        Courier.connect(url).close(); // and, with a clear message, on a bad URL or an unreachable broker
         boolean ok = true;
         for (int i = 1; i <= Math.max(1, repeat); i++) {
             if (repeat > 1) out.println("== run " + i + " of " + repeat);
