@@ -22,7 +22,7 @@ public final class HubPlainClient implements PlainClient {
 
     @Override
     public void send(String url, String group, byte[] payload, Map<String, String> headers) throws Exception {
-        HttpSettings s = new HttpSettings(TransportUrl.parse(url));
+        HttpSettings s = new HttpSettings(TransportUrl.parse(url).validate(new HttpProvider().parameters()));
         ObjectNode m = JSON.createObjectNode().put("destination", "any@" + group).put("payload", Base64.getEncoder().encodeToString(payload));
         headers.forEach(m.putObject("headers")::put);
         ObjectNode body = JSON.createObjectNode();

@@ -20,7 +20,7 @@ public final class NatsPlainClient implements PlainClient {
 
     @Override
     public void send(String url, String group, byte[] payload, Map<String, String> headers) throws Exception {
-        NatsSettings s = new NatsSettings(TransportUrl.parse(url));
+        NatsSettings s = new NatsSettings(TransportUrl.parse(url).validate(new NatsProvider().parameters()));
         Options.Builder o = new Options.Builder().servers(s.serverUrls()).connectionName("courier-plain-client").ignoreDiscoveredServers();
         if (s.url.user() != null && s.url.password() != null) o.userInfo(s.url.user(), s.url.password());
         else if (s.url.user() != null) o.token(s.url.user().toCharArray());

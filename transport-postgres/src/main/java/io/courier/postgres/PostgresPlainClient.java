@@ -17,7 +17,7 @@ public final class PostgresPlainClient implements PlainClient {
 
     @Override
     public void send(String url, String group, byte[] payload, Map<String, String> headers) throws Exception {
-        PgSettings s = new PgSettings(TransportUrl.parse(url));
+        PgSettings s = new PgSettings(TransportUrl.parse(url).validate(new PostgresProvider().parameters()));
         try (Connection c = s.connect("plain-client"); PreparedStatement ps = c.prepareStatement(
                 "INSERT INTO " + s.schema + ".courier_messages (grp, payload, headers) VALUES (?, ?, CAST(? AS jsonb))")) {
             ps.setString(1, group);

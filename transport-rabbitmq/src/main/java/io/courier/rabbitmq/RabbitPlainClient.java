@@ -21,7 +21,7 @@ public final class RabbitPlainClient implements PlainClient {
 
     @Override
     public void send(String url, String group, byte[] payload, Map<String, String> headers) throws Exception {
-        RabbitSettings s = new RabbitSettings(TransportUrl.parse(url));
+        RabbitSettings s = new RabbitSettings(TransportUrl.parse(url).validate(new RabbitProvider().parameters()));
         ConnectionFactory f = s.factory();
         f.setAutomaticRecoveryEnabled(false);
         try (Connection c = f.newConnection(s.addresses, "courier-plain-client"); Channel ch = c.createChannel()) {

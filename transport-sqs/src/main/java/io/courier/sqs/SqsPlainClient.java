@@ -19,7 +19,7 @@ public final class SqsPlainClient implements PlainClient {
 
     @Override
     public void send(String url, String group, byte[] payload, Map<String, String> headers) throws Exception {
-        SqsSettings s = new SqsSettings(TransportUrl.parse(url));
+        SqsSettings s = new SqsSettings(TransportUrl.parse(url).validate(new SqsProvider().parameters()));
         try (SqsClient sqs = s.client()) {
             String queue = sqs.getQueueUrl(b -> b.queueName(new QueueNames(s.queuePrefix).group(group))).queueUrl();
             Map<String, MessageAttributeValue> attrs = new HashMap<>();
