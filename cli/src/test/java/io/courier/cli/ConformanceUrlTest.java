@@ -25,6 +25,11 @@ class ConformanceUrlTest {
     }
 
     @Test
+    void kafkaWithoutTheOptionFindsScriptsBrokersProxiedListener() {
+        assertEquals(java.util.OptionalInt.of(9094), io.courier.kafka.KafkaListeners.proxiedListener("kafka://127.0.0.1:9092"));
+    }
+
+    @Test
     void theKafkaProxyListenerIsForKafkaOnly() {
         CliTest.Run run = CliTest.courier("conformance", "mem://", "--kafka-proxy-listener", "9094");
         assertEquals(2, run.exit(), run.err());
