@@ -46,7 +46,7 @@ final class ConformanceCommand implements Callable<Integer> {
             listener = io.courier.kafka.KafkaListeners.proxiedListener(url).orElse(0);
             cli.err.println(listener != 0
                     ? "kafka: the connection-cut tests go through the broker's listener on port " + listener + ", a TCP proxy on the port it advertises (--kafka-proxy-listener to choose)"
-                    : "kafka: the broker has no listener advertised on 127.0.0.1 on another port: the connection-cut tests are not-run (see --kafka-proxy-listener)");
+                    : "kafka: found no broker listener advertised on 127.0.0.1 on another port (or the broker did not answer): the connection-cut tests are not-run (see --kafka-proxy-listener)");
         }
         return ConformanceRunner.run(url, restartCommand, listener, report, repeat, cli.out);
     }
