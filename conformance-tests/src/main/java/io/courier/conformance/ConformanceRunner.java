@@ -34,11 +34,20 @@ public final class ConformanceRunner {
      * opened, before running anything.
      */
     public static int run(String url, String restartCommand, Path report, int repeat, PrintStream out) {
-        Courier.connect(url).close(); // fails fast, with a clear message, on a bad URL or an unreachable broker
+        return run(url, restartCommand, 0, report, repeat, out);
+    }
+
+    /**
+     * As {@link #run(String, String, Path, int, PrintStream)}, with {@code kafkaProxyListener} (0: none) the port of
+     * a Kafka broker's listener that advertises the cut tests' proxy ({@link KafkaProxiedListener}).
+     */
+    public static int run(String url, String restartCommand, int kafkaProxyListener, Path report, int repeat, PrintStream out) {
+        new UrlFixture(url, restartCommand, false, kafkaProxyListener); // fails fast on a proxied listener that is not one
+        Courier.connect(url).close(); // and, with a clear message, on a bad URL or an unreachable broker
         boolean ok = true;
         for (int i = 1; i <= Math.max(1, repeat); i++) {
             if (repeat > 1) out.println("== run " + i + " of " + repeat);
-            UrlFixture fixture = new UrlFixture(url, restartCommand, false);
+            UrlFixture fixture = new UrlFixture(url, restartCommand, false, kafkaProxyListener);
             ConformanceReport r = runSuite(fixture, null, out);
             if (fixture.name().equals("mem")) runMutants(out).forEach(r::addMutant);
             Path written = r.writeTo(report != null ? report : ConformanceReport.defaultDir().resolve(fixture.name() + ".json"));

@@ -4,26 +4,44 @@ import io.courier.Destination;
 import io.courier.Message;
 import io.courier.mem.MemProvider;
 import io.courier.spi.TransportUrl;
+import io.courier.spi.support.PlainClient;
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.util.ServiceLoader;
 import java.util.concurrent.TimeUnit;
 
 /**
  * A fixture for any transport URL, as {@code ./courier conformance URL} uses it: the proxy sits in front of the
- * URL's first host and port; a restart runs a shell command ({@code --restart-command}). For {@code mem://} the
- * plain client is the engine itself.
+ * URL's first host and port (for Kafka, in front of a second listener of the broker that advertises the proxy's
+ * port: {@link KafkaProxiedListener}); a restart runs a shell command ({@code --restart-command}). The plain client
+ * of C8 is the transport's {@link PlainClient} (found with {@link ServiceLoader}: every transport of this repository
+ * has one); for {@code mem://} it is the engine itself.
  */
 public class UrlFixture implements TransportFixture {
     private final String url;
     private final String restartCommand;
     private final boolean inRepository;
     private final TransportUrl parsed;
+    private final KafkaProxiedListener kafkaListener;
 
     public UrlFixture(String url, String restartCommand, boolean inRepository) {
+        this(url, restartCommand, inRepository, 0);
+    }
+
+    /**
+     * {@code kafkaProxyListener}: for a {@code kafka://} URL, the port (on the URL's first host) of the broker's
+     * listener that advertises 127.0.0.1 and another port, where the cut tests' proxy then listens; 0 for none.
+     */
+    public UrlFixture(String url, String restartCommand, boolean inRepository, int kafkaProxyListener) {
         this.url = url;
         this.restartCommand = restartCommand;
         this.inRepository = inRepository;
         this.parsed = TransportUrl.parse(url);
+        if (kafkaProxyListener != 0 && !parsed.scheme().equals("kafka")) {
+            throw new IllegalArgumentException("--kafka-proxy-listener is for kafka:// URLs; " + parsed.scheme() + ":// is proxied in front of the URL's own port");
+        }
+        if (kafkaProxyListener < 0 || kafkaProxyListener > 65535) throw new IllegalArgumentException("--kafka-proxy-listener must be a port (1-65535), got " + kafkaProxyListener);
+        this.kafkaListener = kafkaProxyListener == 0 ? null : KafkaProxiedListener.discover(parsed.hosts().get(0).host(), kafkaProxyListener);
     }
 
     @Override public String name() { return parsed.scheme(); }
@@ -34,9 +52,14 @@ public class UrlFixture implements TransportFixture {
 
     @Override
     public InetSocketAddress brokerAddress() {
+        if (kafkaListener != null) return kafkaListener.listener();
         if (parsed.hosts().isEmpty() || parsed.hosts().get(0).port() < 0) return null;
         return new InetSocketAddress(parsed.hosts().get(0).host(), parsed.hosts().get(0).port());
     }
+
+    /** For Kafka with a proxied listener: the port that listener advertises, where the proxy must listen. */
+    @Override
+    public int proxyPort() { return kafkaListener != null ? kafkaListener.advertised().getPort() : 0; }
 
     @Override
     public String urlThrough(InetSocketAddress proxy) {
@@ -51,9 +74,10 @@ public class UrlFixture implements TransportFixture {
      */
     @Override
     public String noProxyReason() {
-        return parsed.scheme().equals("kafka")
+        return parsed.scheme().equals("kafka") && kafkaListener == null
                 ? "Kafka clients connect to the broker's advertised listeners after bootstrap, around a proxy in front of the "
-                  + "URL's address: cut tests need a fixture with a proxied listener (as transport-kafka's KafkaFixture and scripts/brokers have)"
+                  + "URL's address: give --kafka-proxy-listener PORT, a second listener of the broker advertised as 127.0.0.1:<another port> "
+                  + "(scripts/brokers' Kafka has PROXIED 9094, advertised as 19094)"
                 : null;
     }
 
@@ -82,28 +106,23 @@ public class UrlFixture implements TransportFixture {
 
     @Override
     public PlainSender plainSender() {
-        if (parsed.scheme().equals("http") || parsed.scheme().equals("https")) return hubPlainSender();
-        if (!parsed.scheme().equals("mem")) return null;
-        String engine = parsed.hosts().isEmpty() ? "default" : parsed.hosts().get(0).host();
-        return (group, payload, headers) -> MemProvider.engine(engine).send(java.util.List.of(
-                Message.to(Destination.any(group)).payload(payload).headers(headers).build()));
+        if (parsed.scheme().equals("mem")) {
+            String engine = parsed.hosts().isEmpty() ? "default" : parsed.hosts().get(0).host();
+            return (group, payload, headers) -> MemProvider.engine(engine).send(java.util.List.of(
+                    Message.to(Destination.any(group)).payload(payload).headers(headers).build()));
+        }
+        return plainSenderFor(url);
     }
 
-    /** A hub's plain client: one JSON POST to {@code /v1/send} with the JDK's HttpClient, no Courier code or header. */
-    private PlainSender hubPlainSender() {
-        String base = parsed.scheme() + "://" + parsed.hosts().get(0) + parsed.path();
-        String token = parsed.password() != null ? parsed.password() : parsed.params().get("token");
-        return (group, payload, headers) -> {
-            com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
-            var m = json.createObjectNode().put("destination", "any@" + group).put("payload", java.util.Base64.getEncoder().encodeToString(payload));
-            headers.forEach(m.putObject("headers")::put);
-            var body = json.createObjectNode();
-            body.putArray("messages").add(m);
-            var req = java.net.http.HttpRequest.newBuilder(java.net.URI.create(base + "/v1/send"))
-                    .POST(java.net.http.HttpRequest.BodyPublishers.ofByteArray(json.writeValueAsBytes(body)));
-            if (token != null) req.header("Authorization", "Bearer " + token);
-            var r = java.net.http.HttpClient.newHttpClient().send(req.build(), java.net.http.HttpResponse.BodyHandlers.ofString());
-            if (r.statusCode() != 200) throw new IllegalStateException("plain POST /v1/send answered " + r.statusCode() + ": " + r.body());
-        };
+    /**
+     * The plain sender of {@code url}'s transport: its {@link PlainClient} on the class path, or null when it has
+     * none (C8's plain-client test is then {@code not-run}).
+     */
+    public static PlainSender plainSenderFor(String url) {
+        String scheme = TransportUrl.parse(url).scheme();
+        for (PlainClient c : ServiceLoader.load(PlainClient.class)) {
+            if (c.schemes().contains(scheme)) return (group, payload, headers) -> c.send(url, group, payload, headers);
+        }
+        return null;
     }
 }

@@ -1,6 +1,7 @@
 package io.courier.http;
 
 import io.courier.conformance.TransportFixture;
+import io.courier.conformance.UrlFixture;
 import java.io.File;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -23,7 +24,7 @@ import java.util.UUID;
  * The conformance fixture of {@code http://}: a real hub in a child JVM (this JVM's java and class path) with its
  * journal under {@code target/}. {@link #restartBroker()} kills it with SIGKILL ({@code destroyForcibly}) and
  * starts it again on the same port and data directory, so every restart is a crash; the suite's TCP proxy sits
- * between client and hub for the cut clauses. The plain sender is a bare {@link HttpClient} posting JSON.
+ * between client and hub for the cut clauses. The plain sender is {@link HubPlainClient}'s bare JSON POST.
  */
 public final class HubFixture implements TransportFixture, AutoCloseable {
     private final int port;
@@ -127,21 +128,9 @@ public final class HubFixture implements TransportFixture, AutoCloseable {
         start();
     }
 
+    /** The shared plain {@code POST /v1/send} of {@link HubPlainClient}, as {@code ./courier conformance} uses it. */
     @Override
-    public PlainSender plainSender() {
-        return (group, payload, headers) -> {
-            StringBuilder h = new StringBuilder();
-            for (Map.Entry<String, String> e : headers.entrySet()) {
-                if (h.length() > 0) h.append(',');
-                h.append('"').append(e.getKey()).append("\":\"").append(e.getValue().replace("\\", "\\\\").replace("\"", "\\\"")).append('"');
-            }
-            String json = "{\"messages\":[{\"destination\":\"any@" + group + "\",\"payload\":\"" + Base64.getEncoder().encodeToString(payload)
-                    + "\",\"headers\":{" + h + "}}]}";
-            HttpResponse<String> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(url() + "/v1/send"))
-                    .POST(HttpRequest.BodyPublishers.ofString(json, StandardCharsets.UTF_8)).build(), HttpResponse.BodyHandlers.ofString());
-            if (r.statusCode() != 200) throw new IllegalStateException("plain send answered " + r.statusCode() + ": " + r.body());
-        };
-    }
+    public PlainSender plainSender() { return UrlFixture.plainSenderFor(url()); }
 
     @Override
     public synchronized void close() {

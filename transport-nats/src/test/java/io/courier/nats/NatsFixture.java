@@ -2,16 +2,12 @@ package io.courier.nats;
 
 import io.courier.conformance.RepositoryBrokers;
 import io.courier.conformance.UrlFixture;
-import io.nats.client.Connection;
-import io.nats.client.Nats;
-import io.nats.client.impl.Headers;
-import io.nats.client.impl.NatsMessage;
 
 /**
  * The conformance fixture of {@code nats://}: the nats-server with JetStream that {@code scripts/brokers} runs on
  * 127.0.0.1:4222. It is the suite's {@link UrlFixture} for that URL (TCP proxy in front of the server for cuts; the
  * client ignores servers the server advertises, so a proxied client stays behind the proxy), restarting with
- * {@code scripts/brokers restart nats}, plus a plain sender: a bare jnats JetStream publish without Courier headers.
+ * {@code scripts/brokers restart nats}, its plain sender ({@link NatsPlainClient}: a bare jnats JetStream publish without Courier headers) inherited.
  */
 final class NatsFixture extends UrlFixture {
     static final String HOST = "127.0.0.1";
@@ -34,15 +30,4 @@ final class NatsFixture extends UrlFixture {
 
     /** Fails (never skips) when nothing answers on 127.0.0.1:4222 within 30 s, saying how to start NATS. */
     static void requireBroker() { RepositoryBrokers.awaitListening("nats", HOST, PORT); }
-
-    @Override
-    public PlainSender plainSender() {
-        return (group, payload, headers) -> {
-            try (Connection nc = Nats.connect("nats://" + HOST + ":" + PORT)) {
-                Headers h = new Headers();
-                headers.forEach(h::put);
-                nc.jetStream().publish(NatsMessage.builder().subject(Naming.anySubject(group)).headers(h).data(payload).build());
-            }
-        };
-    }
 }

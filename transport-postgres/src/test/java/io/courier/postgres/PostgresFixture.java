@@ -4,13 +4,12 @@ import io.courier.conformance.RepositoryBrokers;
 import io.courier.conformance.UrlFixture;
 import java.sql.Connection;
 import java.sql.DriverManager;
-import java.sql.PreparedStatement;
 
 /**
  * The conformance fixture of {@code postgres://}: the PostgreSQL 15 that {@code scripts/brokers} runs on
  * 127.0.0.1:5432 (database {@code test}, Courier's tables in schema {@code courier_test}); the suite's TCP proxy in
- * front of it for cuts; restarts with {@code scripts/brokers restart postgres}; a plain sender that is a bare JDBC
- * INSERT of group, payload and headers only.
+ * front of it for cuts; restarts with {@code scripts/brokers restart postgres}; the plain sender inherited
+ * ({@link PostgresPlainClient}: a bare JDBC INSERT of group, payload and headers only).
  */
 final class PostgresFixture extends UrlFixture {
     static final String HOST = "127.0.0.1";
@@ -32,17 +31,4 @@ final class PostgresFixture extends UrlFixture {
     static void requireBroker() { RepositoryBrokers.awaitListening("postgres", HOST, PORT); }
 
     static Connection jdbc() throws java.sql.SQLException { return DriverManager.getConnection(JDBC); }
-
-    @Override
-    public PlainSender plainSender() {
-        return (group, payload, headers) -> {
-            try (Connection c = jdbc(); PreparedStatement ps = c.prepareStatement(
-                    "INSERT INTO " + SCHEMA + ".courier_messages (grp, payload, headers) VALUES (?, ?, CAST(? AS jsonb))")) {
-                ps.setString(1, group);
-                ps.setBytes(2, payload);
-                ps.setString(3, new com.fasterxml.jackson.databind.ObjectMapper().writeValueAsString(headers));
-                ps.executeUpdate();
-            }
-        };
-    }
 }

@@ -1,15 +1,12 @@
 package io.courier.rabbitmq;
 
-import com.rabbitmq.client.AMQP;
-import com.rabbitmq.client.Channel;
 import com.rabbitmq.client.Connection;
 import com.rabbitmq.client.ConnectionFactory;
 import io.courier.conformance.RepositoryBrokers;
 import io.courier.conformance.TransportFixture;
+import io.courier.conformance.UrlFixture;
 import java.net.InetSocketAddress;
 import java.time.Duration;
-import java.util.HashMap;
-import java.util.Map;
 
 /**
  * The conformance fixture of {@code amqp://}: the RabbitMQ broker started by {@code scripts/brokers} on
@@ -48,16 +45,7 @@ public final class RabbitFixture implements TransportFixture {
         return f.newConnection("courier-test-plain");
     }
 
+    /** The shared plain amqp-client publish of {@link RabbitPlainClient}, as {@code ./courier conformance} uses it. */
     @Override
-    public PlainSender plainSender() {
-        return (group, payload, headers) -> {
-            try (Connection c = plainConnection(); Channel ch = c.createChannel()) {
-                ch.confirmSelect();
-                AMQP.BasicProperties props = new AMQP.BasicProperties.Builder().deliveryMode(2)
-                        .headers(new HashMap<String, Object>(Map.copyOf(headers))).build();
-                ch.basicPublish("", "courier." + group, true, props, payload);
-                ch.waitForConfirmsOrDie(30_000);
-            }
-        };
-    }
+    public PlainSender plainSender() { return UrlFixture.plainSenderFor(url()); }
 }

@@ -2,17 +2,15 @@ package io.courier.sqs;
 
 import io.courier.conformance.RepositoryBrokers;
 import io.courier.conformance.TransportFixture;
+import io.courier.conformance.UrlFixture;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.time.Duration;
-import java.util.HashMap;
-import java.util.Map;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.sqs.SqsClient;
-import software.amazon.awssdk.services.sqs.model.MessageAttributeValue;
 
 /**
  * The conformance fixture of {@code sqs://}: ElasticMQ (the SQS API, messages persisted) that {@code scripts/brokers}
@@ -51,15 +49,7 @@ public final class SqsFixture implements TransportFixture {
                 .httpClient(UrlConnectionHttpClient.create()).build();
     }
 
+    /** The shared plain SDK {@code SendMessage} of {@link SqsPlainClient}, as {@code ./courier conformance} uses it. */
     @Override
-    public PlainSender plainSender() {
-        return (group, payload, headers) -> {
-            try (SqsClient sqs = plainClient()) {
-                String queue = sqs.createQueue(b -> b.queueName(new QueueNames("courier-").group(group))).queueUrl();
-                Map<String, MessageAttributeValue> attrs = new HashMap<>();
-                headers.forEach((k, v) -> attrs.put(k, MessageAttributeValue.builder().dataType("String").stringValue(v).build()));
-                sqs.sendMessage(b -> b.queueUrl(queue).messageBody(new String(payload, java.nio.charset.StandardCharsets.UTF_8)).messageAttributes(attrs));
-            }
-        };
-    }
+    public PlainSender plainSender() { return UrlFixture.plainSenderFor(url()); }
 }
