@@ -69,9 +69,11 @@ public final class ConformanceRunner {
     /** The names of the suite's tests of one clause, in declaration order. */
     public static List<String> testsOf(String clause) {
         List<String> out = new ArrayList<>();
-        for (Method m : ConformanceSuite.class.getDeclaredMethods()) {
-            Clause c = m.getAnnotation(Clause.class);
-            if (c != null && c.value().equals(clause)) out.add(m.getName());
+        for (Class<?> k = ConformanceSuite.class; k != null; k = k.getSuperclass()) { // the suite and its clause families
+            for (Method m : k.getDeclaredMethods()) {
+                Clause c = m.getAnnotation(Clause.class);
+                if (c != null && c.value().equals(clause)) out.add(m.getName());
+            }
         }
         out.sort(null);
         return out;
