@@ -88,14 +88,14 @@ public abstract class DeliveryClauses extends SuiteContext {
                 for (int j = i; j < Math.min(n, i + 50); j++) batch.add(msg(g, j));
                 courier.send(batch).join();
                 batch.forEach(m -> ids.add(m.id()));
-                sleep(5);
+                sleep(5); // paced, so that the sends overlap the subscribers' churn
             }
             return ids;
         });
         for (int cycle = 0; cycle < 8; cycle++) {
             Subscription a = courier.subscribe(opts(g).member("a").closeGrace(Duration.ofMillis(200)).build(), col.as("a"));
             Subscription b = courier.subscribe(opts(g).member("b").closeGrace(Duration.ofMillis(200)).build(), col.as("b"));
-            Thread.sleep(250);
+            Thread.sleep(250); // each pair lives 250 ms: the churn is the test
             a.close();
             b.close();
         }
@@ -129,8 +129,7 @@ public abstract class DeliveryClauses extends SuiteContext {
             courier.send(m).get(60, TimeUnit.SECONDS);
             ids.add(m.id());
         }
-        long deadline = System.currentTimeMillis() + 60_000;
-        while (!got.containsAll(ids) && System.currentTimeMillis() < deadline) Thread.sleep(50);
+        waitFor(() -> got.containsAll(ids), Duration.ofSeconds(60));
         stop.countDown();
         loop.join(5_000);
         Set<String> missing = new HashSet<>(ids);
@@ -152,7 +151,7 @@ public abstract class DeliveryClauses extends SuiteContext {
         subscribe(courier, opts(g).ackDeadline(deadline).concurrency(4).build(), col.as("m"));
         List<String> ids = sendAll(courier, g, 500);
         assertTrue(col.awaitAll(ids, LONG).isEmpty(), "not every message arrived");
-        Thread.sleep(deadline.toMillis() * 2 + 1_000);
+        Thread.sleep(deadline.toMillis() * 2 + 1_000); // the window of the test: twice the ack deadline, in which no acked message may come back
         int dups = col.duplicates();
         report.count(ids.size(), 0, dups);
         assertEquals(0, dups, "acked messages were delivered again: " + dups + " duplicates");
@@ -179,7 +178,7 @@ public abstract class DeliveryClauses extends SuiteContext {
         subscribe(courier, opts(g).build(), col.as("m"));
         Set<String> missing = col.awaitAll(List.of(three.message().id()), LONG);
         assertTrue(missing.isEmpty(), "a message released by close and nacked after it was lost");
-        Thread.sleep(1_500);
+        Thread.sleep(1_500); // the window of the test: the message acked twice must not come back in it
         assertEquals(0, col.count(one.message().id()), "a message acked twice was delivered again");
         report.count(ids.size(), missing.size(), 0);
     }
@@ -199,7 +198,7 @@ public abstract class DeliveryClauses extends SuiteContext {
         assertEquals(m.id(), b.get(0).message().id());
         first.ack(a); // late ack: defined (ignored or accepted), never an exception
         second.ack(b);
-        Thread.sleep(3_000);
+        Thread.sleep(3_000); // the window of the test: past the 2 s lease, the message acked late must not come back
         Receiver third = receiver(g, "third", 5, Duration.ofSeconds(30));
         List<? extends Received> again = third.receive(5, Duration.ofSeconds(2));
         assertTrue(again.isEmpty(), "the message came back after both acks");

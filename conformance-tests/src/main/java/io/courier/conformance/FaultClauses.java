@@ -43,7 +43,7 @@ public abstract class FaultClauses extends ObservabilityClauses {
         proxy.block();
         Message during = msg(g, 1);
         CompletableFuture<Void> f = viaProxy.send(during);
-        Thread.sleep(3_000);
+        Thread.sleep(3_000); // the window of the test: no send may report success while the broker is unreachable
         assertFalse(f.isDone() && !f.isCompletedExceptionally(), "send reported success while the broker was unreachable (C1)");
         proxy.unblock();
         boolean accepted;
@@ -112,7 +112,7 @@ public abstract class FaultClauses extends ObservabilityClauses {
             }
         });
         for (int cut = 0; cut < 4 && !sending.isDone(); cut++) {
-            Thread.sleep(1_000);
+            Thread.sleep(1_000); // the fault schedule: a cut every second while the sends go on
             proxy.cut();
         }
         sending.get(5, TimeUnit.MINUTES);
@@ -193,7 +193,7 @@ public abstract class FaultClauses extends ObservabilityClauses {
         });
         for (int i = 50; i < 150; i += 10) {
             sendUntilAccepted(courier, batch(g, i, 10), accepted, failed);
-            Thread.sleep(100);
+            Thread.sleep(100); // paced, so that the sends span the restart
         }
         restart.get(5, TimeUnit.MINUTES);
         for (int i = 150; i < 200; i += 10) sendUntilAccepted(courier, batch(g, i, 10), accepted, failed);
@@ -270,16 +270,12 @@ public abstract class FaultClauses extends ObservabilityClauses {
                 throw new AssertionError(e);
             }
             if (System.currentTimeMillis() > deadline) throw new AssertionError("the transport did not recover within 4 minutes");
-            sleep(200);
+            sleep(200); // a careful producer's pause before it retries
         }
     }
 
     static void awaitCount(Set<String> set, int n, Duration timeout) throws InterruptedException {
-        long deadline = System.currentTimeMillis() + timeout.toMillis();
-        while (set.size() < n) {
-            if (System.currentTimeMillis() > deadline) throw new AssertionError("only " + set.size() + " of " + n + " sends accepted in " + timeout);
-            Thread.sleep(20);
-        }
+        if (!waitFor(() -> set.size() >= n, timeout)) throw new AssertionError("only " + set.size() + " of " + n + " sends accepted in " + timeout);
     }
 
     static boolean hasCause(Throwable t, Class<? extends Throwable> type) {

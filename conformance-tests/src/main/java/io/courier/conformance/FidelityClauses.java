@@ -132,7 +132,7 @@ public abstract class FidelityClauses extends RedeliveryClauses {
                 if (active.putIfAbsent(key, member) != null) overlaps.incrementAndGet();
                 try {
                     if (col.record(d, member) == 1) order.computeIfAbsent(key, k -> Collections.synchronizedList(new ArrayList<>())).add(Integer.parseInt(d.message().headers().get("seq")));
-                    Thread.sleep(1);
+                    Thread.sleep(1); // a handler that takes a while: two deliveries of a key would overlap if they could
                 } finally {
                     active.remove(key, member);
                 }

@@ -34,12 +34,12 @@ public abstract class FlowClauses extends FidelityClauses {
         String g = group("c11");
         sendAll(courier, g, 300);
         int prefetch = 8;
-        Subscription s = subscribe(courier, opts(g).concurrency(2).prefetch(prefetch).build(), d -> Thread.sleep(20));
+        Subscription s = subscribe(courier, opts(g).concurrency(2).prefetch(prefetch).build(), d -> Thread.sleep(20)); // the slow consumer
         int max = 0;
         long end = System.currentTimeMillis() + 3_000;
         while (System.currentTimeMillis() < end) {
             max = Math.max(max, s.inFlight());
-            Thread.sleep(2);
+            Thread.sleep(2); // the sampling period of the 3 s window the test watches
         }
         assertTrue(max > 0, "the consumer never received anything");
         assertTrue(max <= prefetch, "the consumer held " + max + " unsettled deliveries with a prefetch of " + prefetch);
@@ -74,7 +74,7 @@ public abstract class FlowClauses extends FidelityClauses {
         AtomicInteger finished = new AtomicInteger();
         Subscription s = courier.subscribe(opts(g).ackDeadline(Duration.ofSeconds(2)).closeGrace(Duration.ofSeconds(20)).build(), d -> {
             started.countDown();
-            Thread.sleep(1_000);
+            Thread.sleep(1_000); // in flight when close is called
             finished.incrementAndGet();
         });
         perTest.add(s);
@@ -84,7 +84,7 @@ public abstract class FlowClauses extends FidelityClauses {
         assertEquals(1, finished.get(), "close did not wait for the in-flight handler");
         Collector after = new Collector();
         subscribe(courier, opts(g).build(), after.as("after"));
-        Thread.sleep(5_000);
+        Thread.sleep(5_000); // the window of the test: past the 2 s ack deadline, the message settled during close must not come back
         assertEquals(0, after.total(), "a message finished during close was delivered again (not settled)");
     }
 
@@ -95,7 +95,7 @@ public abstract class FlowClauses extends FidelityClauses {
         CountDownLatch started = new CountDownLatch(1);
         Subscription stuck = courier.subscribe(opts(g).member("stuck").ackDeadline(Duration.ofSeconds(120)).closeGrace(Duration.ofMillis(300)).build(), d -> {
             started.countDown();
-            Thread.sleep(600_000);
+            Thread.sleep(600_000); // stuck: interrupted when close's grace period passes
         });
         perTest.add(stuck);
         Message m = msg(g, 0);
@@ -147,7 +147,7 @@ public abstract class FlowClauses extends FidelityClauses {
         Collector col = new Collector();
         List<Subscription> subs = new ArrayList<>();
         for (int i = 0; i < 20; i++) subs.add(courier.subscribe(opts(g).member("m" + i).closeGrace(Duration.ofSeconds(5)).build(), d -> {
-            Thread.sleep(5);
+            Thread.sleep(5); // a handler that takes a while, so that close finds work in flight
             col.record(d, "m");
         }));
         List<String> ids = sendAll(courier, g, 400);

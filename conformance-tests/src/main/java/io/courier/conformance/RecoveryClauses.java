@@ -69,11 +69,9 @@ public abstract class RecoveryClauses extends FaultClauses {
             perTest.add(() -> c.destroyForcibly());
             ChildConsumer.follow(c, held, ConcurrentHashMap.newKeySet());
         }
-        long waitUntil = System.currentTimeMillis() + LONG.toMillis();
-        while (held.size() < 4 && System.currentTimeMillis() < waitUntil) {
-            if (child != null && !child.isAlive()) fail("the child consumer exited with " + child.exitValue() + " before it held a message");
-            Thread.sleep(50);
-        }
+        Process dying = child;
+        waitFor(() -> held.size() >= 4 || (dying != null && !dying.isAlive()), LONG);
+        if (held.size() < 4 && dying != null && !dying.isAlive()) fail("the child consumer exited with " + dying.exitValue() + " before it held a message");
         assertTrue(held.size() >= 4, "the dying consumer never held its 4 messages (held " + held + ")");
         long killedAt = System.currentTimeMillis();
         if (child != null) ChildConsumer.kill(child); else frozen.freeze();
@@ -138,15 +136,13 @@ public abstract class RecoveryClauses extends FaultClauses {
         assertTrue(waitFor(() -> done.containsAll(heldWhenPaused) || !child.isAlive(), Duration.ofSeconds(60)),
                 "the woken consumer did not finish the handlers it ran when paused: " + heldWhenPaused + ", done " + done);
         assertTrue(child.isAlive(), "the woken consumer died acking late (exit " + (child.isAlive() ? "" : child.exitValue()) + ")");
-        long end = System.currentTimeMillis() + LONG.toMillis();
         Set<String> handled = new HashSet<>();
-        while (System.currentTimeMillis() < end) {
+        waitFor(() -> {
             handled.clear();
             handled.addAll(col.ids());
             handled.addAll(done);
-            if (handled.containsAll(ids)) break;
-            Thread.sleep(50);
-        }
+            return handled.containsAll(ids);
+        }, LONG);
         ChildConsumer.kill(child);
         Set<String> lost = new HashSet<>(ids);
         lost.removeAll(handled);

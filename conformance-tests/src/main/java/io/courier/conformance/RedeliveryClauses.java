@@ -128,7 +128,7 @@ public abstract class RedeliveryClauses extends RoutingClauses {
         subscribe(courier, opts(g + ".dlq").build(), dead.as("dlq"));
         List<String> ids = sendAll(courier, g, 5);
         assertTrue(dead.awaitAll(ids, LONG).isEmpty(), "not every message was dead-lettered");
-        Thread.sleep(1_000);
+        Thread.sleep(1_000); // the window of the test: a run beyond maxAttempts would show in it
         for (String id : ids) assertEquals(4, runs.get(id).get(), "handler runs for " + id);
         for (Collector.Seen s : dead.seen()) assertEquals("4", s.message().headers().get(Message.ATTEMPTS));
         assertEquals(5, dead.total(), "dead letters duplicated");
@@ -188,7 +188,7 @@ public abstract class RedeliveryClauses extends RoutingClauses {
         CountDownLatch done = new CountDownLatch(1);
         Handler slow = d -> {
             runs.incrementAndGet();
-            Thread.sleep(7_000);
+            Thread.sleep(7_000); // the long handler: past the 2 s ack deadline
             done.countDown();
         };
         SubscriptionOptions o = opts(g).ackDeadline(Duration.ofSeconds(2)).build();
@@ -196,7 +196,7 @@ public abstract class RedeliveryClauses extends RoutingClauses {
         subscribe(courier, o.toBuilder().member("b").build(), slow);
         courier.send(msg(g, 0)).get(60, TimeUnit.SECONDS);
         assertTrue(done.await(90, TimeUnit.SECONDS), "handler never finished");
-        Thread.sleep(3_000);
+        Thread.sleep(3_000); // the window of the test: a second member handed the message would run it in it
         assertEquals(1, runs.get(), "a handler running past the ack deadline lost its lease: the message was handed to a second member");
     }
 

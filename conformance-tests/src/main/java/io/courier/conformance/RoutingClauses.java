@@ -46,7 +46,7 @@ public abstract class RoutingClauses extends DeliveryClauses {
             Handler h = d -> {
                 if (holders.putIfAbsent(d.message().id(), member) != null) overlaps.incrementAndGet();
                 try {
-                    Thread.sleep(20);
+                    Thread.sleep(20); // a handler that takes a while: two members would overlap on a message if they could
                     col.record(d, member);
                 } finally {
                     holders.remove(d.message().id(), member);
@@ -54,11 +54,13 @@ public abstract class RoutingClauses extends DeliveryClauses {
             };
             subscribe(courier, opts(g).member(member).concurrency(2).prefetch(4).build(), h);
         }
-        Thread.sleep(2_000); // let the group settle (consumer-group rebalances) before measuring
+        // let the group settle (consumer-group rebalances) before measuring: each member's readiness is observable
+        // (Subscription.awaitReady), but not the rebalance that follows the last one joining
+        Thread.sleep(2_000);
         List<String> ids = sendAll(courier, g, 600);
         lossCheck(ids, col, LONG);
         assertEquals(0, overlaps.get(), "a message was handled by two members at the same time");
-        Thread.sleep(500);
+        Thread.sleep(500); // the window of the test: a duplicate delivered to a second member would show in it
         assertEquals(0, col.duplicates(), "messages were delivered to more than one member of a settled group without any fault");
         Map<String, Integer> perMember = new HashMap<>();
         for (Collector.Seen s : col.seen()) perMember.merge(s.member(), 1, Integer::sum);
@@ -100,7 +102,7 @@ public abstract class RoutingClauses extends DeliveryClauses {
         for (Map.Entry<String, Collector> e : byGroup.entrySet()) {
             lossCheck(sent.get(e.getKey()), e.getValue(), LONG);
         }
-        Thread.sleep(500);
+        Thread.sleep(500); // the window of the test: a message of another group would show in it
         for (Map.Entry<String, Collector> e : byGroup.entrySet()) {
             Set<String> foreign = e.getValue().ids();
             foreign.removeAll(sent.get(e.getKey()));
@@ -134,7 +136,7 @@ public abstract class RoutingClauses extends DeliveryClauses {
         courier.send(batch).get(60, TimeUnit.SECONDS);
         lossCheck(toA, a, LONG);
         lossCheck(toB, b, LONG);
-        Thread.sleep(300);
+        Thread.sleep(300); // the window of the test: a message for the other member would show in it
         assertTrue(Collections.disjoint(a.ids(), toB), "member a received messages for b");
         assertTrue(Collections.disjoint(b.ids(), toA), "member b received messages for a");
     }
@@ -151,7 +153,7 @@ public abstract class RoutingClauses extends DeliveryClauses {
             courier.send(m).get(60, TimeUnit.SECONDS);
             ids.add(m.id());
         }
-        Thread.sleep(2_000);
+        Thread.sleep(2_000); // the window of the test: no direct message may go to another member while its own is offline
         assertEquals(0, other.total(), "a direct message went to another member while its own was offline");
         Collector late = new Collector();
         subscribe(courier, opts(g).member("late").build(), late.as("late"));
