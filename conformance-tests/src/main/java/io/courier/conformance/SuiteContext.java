@@ -15,23 +15,25 @@ import io.courier.spi.Receiver;
 import io.courier.spi.ReceiverSpec;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.parallel.Execution;
+import org.junit.jupiter.api.parallel.ExecutionMode;
+import org.junit.jupiter.api.parallel.ResourceLock;
 import org.opentest4j.TestAbortedException;
 
 /**
@@ -40,12 +42,17 @@ import org.opentest4j.TestAbortedException;
  * The families extend it in a chain ({@link DeliveryClauses} … {@link RecoveryClauses}, then {@link ConformanceSuite}),
  * a class chain rather than interfaces so that the tests read this state as fields and a transport's test class can
  * still override {@link #group(String)}; the order of the chain means nothing. Tests run in the order JUnit gave them
- * when the suite was one class ({@link SuiteOrder}). Part of {@link ConformanceSuite}: extend that, not this.
+ * when the suite was one class ({@link SuiteOrder}). Where JUnit's parallel execution is enabled
+ * ({@code junit.jupiter.execution.parallel.enabled}: this module's own build, for {@code mem://}), they run side by side
+ * but for the fault tests, C18 and a test class's own tests ({@link SuiteLocks}); elsewhere one after the other, as
+ * before. Part of {@link ConformanceSuite}: extend that, not this.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @ExtendWith(ReportExtension.class)
 @TestMethodOrder(SuiteOrder.class)
 @Timeout(value = 300, unit = TimeUnit.SECONDS)
+@Execution(ExecutionMode.CONCURRENT)
+@ResourceLock(providers = SuiteLocks.class)
 public abstract class SuiteContext {
     static final String UNSUPPORTED = "unsupported: ";
     static final String NOT_RUN = "not-run: ";
@@ -58,7 +65,8 @@ public abstract class SuiteContext {
     Capabilities caps;
     private final String runId = UUID.randomUUID().toString().substring(0, 6);
     private final AtomicInteger groupCounter = new AtomicInteger();
-    final List<AutoCloseable> perTest = new CopyOnWriteArrayList<>();
+    /** What the running test opened, closed when it ends. */
+    final TestResources perTest = new TestResources();
     /** Every group {@link #group} named in this run, deleted when the run ends. */
     private final Set<String> createdGroups = ConcurrentHashMap.newKeySet();
 
@@ -84,6 +92,7 @@ public abstract class SuiteContext {
 
     @AfterAll
     public void closeSuite() {
+        perTest.endSuite();
         if (courier == null) return;
         deleteGroups();
         courier.close();
@@ -113,15 +122,11 @@ public abstract class SuiteContext {
         });
     }
 
+    @BeforeEach
+    public void openTestResources() { perTest.begin(); }
+
     @AfterEach
-    public void closeTestResources() {
-        List<AutoCloseable> all = new ArrayList<>(perTest);
-        perTest.clear();
-        Collections.reverse(all);
-        for (AutoCloseable c : all) {
-            try { c.close(); } catch (Exception ignored) { /* best effort */ }
-        }
-    }
+    public void closeTestResources() { perTest.end(); }
 
     static boolean waitFor(java.util.function.BooleanSupplier condition) throws InterruptedException {
         return waitFor(condition, Duration.ofSeconds(10));
