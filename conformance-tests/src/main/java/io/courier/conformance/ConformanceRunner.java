@@ -59,8 +59,11 @@ public final class ConformanceRunner {
         return ok ? 0 : 1;
     }
 
-    /** Runs the whole suite ({@code methods} null) or only the named test methods on a fixture; returns its report. */
-    public static ConformanceReport runSuite(TransportFixture fixture, List<String> methods, PrintStream progress) {
+    /**
+     * Runs the whole suite ({@code methods} null) or only the named test methods on a fixture; returns its report. One
+     * run at a time: the fixture reaches {@link FixtureSuite} through static fields.
+     */
+    public static synchronized ConformanceReport runSuite(TransportFixture fixture, List<String> methods, PrintStream progress) {
         FixtureSuite.next = fixture;
         FixtureSuite.last = null;
         FixtureSuite.write = false;
@@ -78,16 +81,18 @@ public final class ConformanceRunner {
     /** The names of the suite's tests of one clause, in declaration order. */
     public static List<String> testsOf(String clause) {
         List<String> out = new ArrayList<>();
-        for (Method m : ConformanceSuite.class.getDeclaredMethods()) {
-            Clause c = m.getAnnotation(Clause.class);
-            if (c != null && c.value().equals(clause)) out.add(m.getName());
+        for (Class<?> k = ConformanceSuite.class; k != null; k = k.getSuperclass()) { // the suite and its clause families
+            for (Method m : k.getDeclaredMethods()) {
+                Clause c = m.getAnnotation(Clause.class);
+                if (c != null && c.value().equals(clause)) out.add(m.getName());
+            }
         }
         out.sort(null);
         return out;
     }
 
     /** Runs each broken transport against its clause's tests; a mutant is caught when at least one test fails. */
-    public static List<ConformanceReport.Mutant> runMutants(PrintStream out) {
+    public static synchronized List<ConformanceReport.Mutant> runMutants(PrintStream out) {
         String saved = System.getProperty("courier.conformance.messages");
         String savedTimeout = System.getProperty("courier.conformance.timeoutSeconds");
         System.setProperty("courier.conformance.messages", "2000");
