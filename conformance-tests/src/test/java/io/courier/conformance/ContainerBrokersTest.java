@@ -13,7 +13,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -26,8 +25,16 @@ class ContainerBrokersTest {
     @Test
     void withoutADockerEngineTheFixtureSaysSoInOneLogLineAndUsesTheFallback() {
         String reason = ContainerBrokers.dockerUnavailableReason();
-        Assumptions.assumeTrue(reason != null, "this machine has a Docker engine: the fallback is not what runs here");
         UrlFixture fallback = new UrlFixture("nats://127.0.0.1:4222", null, false);
+        if (reason == null) { // a machine with a Docker engine: the fallback is checked with a probe that finds none (no skip)
+            String none = ContainerBrokers.dockerUnavailableReason(Map.of("HOME", "/nonexistent"), path -> false, true,
+                    () -> { throw new AssertionError("the probe asked Testcontainers although nothing was configured"); });
+            List<String> logged = new ArrayList<>();
+            assertSame(fallback, ContainerBrokers.fixture(ContainerBrokers.Broker.NATS, () -> fallback, none, logged::add));
+            assertEquals(1, logged.size(), "one log line, got: " + logged);
+            assertTrue(logged.get(0).contains("nats not in a container (no Docker engine"), logged.get(0));
+            return;
+        }
         PrintStream saved = System.err;
         ByteArrayOutputStream err = new ByteArrayOutputStream();
         TransportFixture f;
