@@ -20,12 +20,8 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.net.http.HttpTimeoutException;
 import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.security.SecureRandom;
 import java.time.Duration;
-import java.time.ZonedDateTime;
-import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
@@ -167,7 +163,7 @@ final class PushDispatcher implements AutoCloseable {
                 throw ApiError.badRequest("field 'secret': " + e.getMessage());
             }
         }
-        if (token != null && (token.isEmpty() || !printable(token))) throw ApiError.badRequest("field 'token' must be 1 or more printable ASCII characters");
+        if (token != null && (token.isEmpty() || !PushWire.printable(token))) throw ApiError.badRequest("field 'token' must be 1 or more printable ASCII characters");
         return new PushSubscription(PushSubscription.newId(), group, member, u, secret, token, concurrency, timeout, maxAttempts,
                 retryInitial, retryMax, lease, ttl, jsonEnvelope);
     }
@@ -430,8 +426,8 @@ final class PushDispatcher implements AutoCloseable {
                 queues.ack(List.of(d));
                 acked.incrementAndGet();
                 last = String.valueOf(status);
-            } else if ((status == 429 || status == 503) && retryAfter != null && retryAfterMillis(retryAfter) >= 0) {
-                long delay = Math.min(MAX_RETRY_AFTER_MS, retryAfterMillis(retryAfter));
+            } else if ((status == 429 || status == 503) && retryAfter != null && PushWire.retryAfterMillis(retryAfter) >= 0) {
+                long delay = Math.min(MAX_RETRY_AFTER_MS, PushWire.retryAfterMillis(retryAfter));
                 last = status + " Retry-After " + retryAfter;
                 if (l.attempt() >= sub.maxAttempts()) {
                     deadLetter(d, "push endpoint " + sub.safeUrl() + " answered HTTP " + status + " (busy) on attempt " + l.attempt() + " of " + sub.maxAttempts());
@@ -453,7 +449,7 @@ final class PushDispatcher implements AutoCloseable {
             notTaken.incrementAndGet();
             last = status + " not taken";
             queues.release(d);
-            long ms = retryAfter == null ? -1 : retryAfterMillis(retryAfter);
+            long ms = retryAfter == null ? -1 : PushWire.retryAfterMillis(retryAfter);
             long pause = Math.max(MIN_NOT_TAKEN_PAUSE_MS, Math.min(MAX_NOT_TAKEN_PAUSE_MS, ms < 0 ? NOT_TAKEN_PAUSE_MS : ms));
             log.debug("hub: push not taken transport=http destination={} message={} subscription={} (HTTP {}): released uncounted, slot idle {} ms",
                     l.message().destination(), l.message().id(), sub.id(), status, pause);
@@ -513,90 +509,32 @@ final class PushDispatcher implements AutoCloseable {
 
         private HttpRequest request(DurableQueues.Lease l) {
             Message m = l.message();
-            byte[] body = sub.jsonEnvelope() ? jsonEnvelope(l, sub) : m.payload();
-            String webhookId = webhookId(m);
+            byte[] body = sub.jsonEnvelope() ? PushWire.jsonEnvelope(l, sub) : m.payload();
+            String webhookId = PushWire.webhookId(m);
             long ts = System.currentTimeMillis() / 1000;
             HttpRequest.Builder b = HttpRequest.newBuilder(sub.url()).timeout(Duration.ofMillis(sub.timeoutMs()))
                     .POST(HttpRequest.BodyPublishers.ofByteArray(body));
             String type = m.headers().get("content-type");
-            b.header("content-type", sub.jsonEnvelope() ? "application/json" : type != null && printable(type) ? type : "application/octet-stream");
-            b.header("courier-message-id", encodedOrHash(m.id()));
+            b.header("content-type", sub.jsonEnvelope() ? "application/json" : type != null && PushWire.printable(type) ? type : "application/octet-stream");
+            b.header("courier-message-id", PushWire.encodedOrHash(m.id()));
             b.header("courier-attempt", String.valueOf(l.attempt()));
             b.header("courier-max-attempts", String.valueOf(sub.maxAttempts()));
             b.header("courier-lease", l.id());
             b.header("courier-lease-ms", String.valueOf(sub.leaseMs()));
             b.header("courier-destination", m.destination().toString());
             b.header("courier-subscription", sub.id());
-            if (m.orderingKey() != null && printable(m.orderingKey())) b.header("courier-key", m.orderingKey());
+            if (m.orderingKey() != null && PushWire.printable(m.orderingKey())) b.header("courier-key", m.orderingKey());
             for (var h : m.headers().entrySet()) {
                 String v = h.getValue();
-                if (printable(v)) b.header("courier-header-" + h.getKey(), v);
+                if (PushWire.printable(v)) b.header("courier-header-" + h.getKey(), v);
                 else b.header("courier-header-b64-" + h.getKey(), Base64.getEncoder().encodeToString(v.getBytes(StandardCharsets.UTF_8)));
-                if ((h.getKey().equals("traceparent") || h.getKey().equals("tracestate")) && printable(v)) b.header(h.getKey(), v);
+                if ((h.getKey().equals("traceparent") || h.getKey().equals("tracestate")) && PushWire.printable(v)) b.header(h.getKey(), v);
             }
             b.header(WebhookVerifier.ID, webhookId);
             b.header(WebhookVerifier.TIMESTAMP, String.valueOf(ts));
             if (sub.secret() != null) b.header(WebhookVerifier.SIGNATURE, WebhookVerifier.sign(sub.secret(), webhookId, ts, body));
             if (sub.token() != null) b.header("authorization", "Bearer " + sub.token());
             return b.build();
-        }
-    }
-
-    /**
-     * The JSON envelope of a delivery (subscriptions with {@code "envelope":"json"}): everything the raw envelope
-     * carries in HTTP headers, with the payload in base64, so that binary payloads and any header value travel in
-     * one document that every language parses.
-     */
-    static byte[] jsonEnvelope(DurableQueues.Lease l, PushSubscription sub) {
-        ObjectNode o = HubApi.delivery(l);
-        o.put("maxAttempts", sub.maxAttempts());
-        o.put("leaseMs", sub.leaseMs());
-        try {
-            return JSON.writeValueAsBytes(o);
-        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-            throw new IllegalStateException(e);
-        }
-    }
-
-    /** The message id when it is a plain token (the same on every attempt, for the receiver's idempotency), else a hash of it. */
-    static String webhookId(Message m) {
-        String id = m.id();
-        if (id.length() <= 200 && id.matches("[A-Za-z0-9._:~-]+")) return id;
-        return "msg_" + hash(m.destination().group() + "\u0000" + id);
-    }
-
-    private static String encodedOrHash(String id) {
-        return id.length() <= 1000 && printable(id) ? id : "b64:" + Base64.getEncoder().encodeToString(id.getBytes(StandardCharsets.UTF_8));
-    }
-
-    private static String hash(String s) {
-        try {
-            byte[] h = MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.UTF_8));
-            return Base64.getUrlEncoder().withoutPadding().encodeToString(h).substring(0, 32);
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
-    }
-
-    static boolean printable(String v) {
-        for (int i = 0; i < v.length(); i++) {
-            char c = v.charAt(i);
-            if (c < 0x20 || c > 0x7e) return false;
-        }
-        return true;
-    }
-
-    /** Retry-After as delay-seconds or an HTTP date, in ms; -1 when unreadable. */
-    static long retryAfterMillis(String v) {
-        String t = v.trim();
-        try {
-            return Math.max(0, (long) (Double.parseDouble(t) * 1000));
-        } catch (NumberFormatException e) {
-            try {
-                return Math.max(0, ZonedDateTime.parse(t, DateTimeFormatter.RFC_1123_DATE_TIME).toInstant().toEpochMilli() - System.currentTimeMillis());
-            } catch (RuntimeException e2) {
-                return -1;
-            }
         }
     }
 
