@@ -44,7 +44,7 @@ public final class CourierCli implements Runnable {
     final PrintStream out;
     final PrintStream err;
 
-    private CourierCli(PrintStream out, PrintStream err) {
+    CourierCli(PrintStream out, PrintStream err) {
         this.out = out;
         this.err = err;
     }

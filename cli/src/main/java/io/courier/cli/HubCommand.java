@@ -51,7 +51,7 @@ final class HubCommand implements Callable<Integer> {
     @Option(names = "--min-free-disk", paramLabel = "BYTES", defaultValue = "67108864", description = "Free space kept on the journal's file system for acks and compaction: below it sends get 503 disk_full until space returns. Default: ${DEFAULT-VALUE}.")
     long minFreeDisk;
 
-    @Option(names = "--max-held-bytes", paramLabel = "BYTES", defaultValue = "0", description = "Heap that unacked messages may take (estimated): past it sends get 503 hub_full until consumers catch up, so the hub never runs out of memory and always starts again on its journal. Default: 0, meaning 40% of the heap (-Xmx).")
+    @Option(names = "--max-held-bytes", paramLabel = "BYTES", defaultValue = "0", description = "Heap that unacked messages may take (estimated): past it sends get 503 hub_full until consumers catch up, so the hub never runs out of memory and always starts again on its journal. Default: 0, meaning 40%% of the heap (-Xmx).")
     long maxHeldBytes;
 
     @Option(names = "--salvage-journal", description = "Start on a damaged journal with every readable record (damaged segments moved to DATA/damaged-<time>/, what was lost reported in the log and /v1/health) instead of refusing to start.")
