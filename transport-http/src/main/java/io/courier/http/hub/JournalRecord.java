@@ -43,6 +43,17 @@ record JournalRecord(Type type, long seq, Message message, int deliveries) {
     /** The first record of a segment: {@code previousLength} bytes of the previous segment, -1 when there is none. */
     static JournalRecord header(long previousLength) { return new JournalRecord(Type.HEADER, previousLength, null, 0); }
 
+    private static final byte[] NO_PAYLOAD = new byte[0];
+
+    /** This record with its message's payload left out (one shared empty array): what the hub keeps of it on the heap. */
+    JournalRecord withoutPayload() {
+        if (message == null || message.payload().length == 0) return this;
+        return new JournalRecord(type, seq, withoutPayload(message), deliveries);
+    }
+
+    /** {@code m} without its payload. */
+    static Message withoutPayload(Message m) { return m.payload().length == 0 ? m : m.toBuilder().payload(NO_PAYLOAD).build(); }
+
     /** True when the record must be on disk before its caller hears back (a send: clause C1). */
     boolean mustForce() { return holdsMessage(); }
 
