@@ -27,7 +27,7 @@ final class SegmentScan {
 
     /**
      * Calls {@code each} with every readable record, its offset and its framed length, in file order; answers the
-     * unreadable regions. {@code all} is the whole segment (mapped, so that it is not on the heap);
+     * unreadable regions; a SEND comes without its payload. {@code all} is the whole segment (mapped, so that it is not on the heap);
      * {@code maxRecordBytes} bounds the length a record may claim (the hub never writes a larger one).
      */
     static List<Bad> scan(ByteBuffer all, int maxRecordBytes, Each each) {
@@ -73,7 +73,7 @@ final class SegmentScan {
         crc.update(all.slice(pos + 8, len)); // checked where it is: a garbage length never costs a copy
         if ((int) crc.getValue() != all.getInt(pos + 4)) return null;
         try {
-            return JournalRecord.decode(body(all, pos, len));
+            return JournalRecord.decodeSkippingPayload(all.slice(pos + 8, len)); // the payload stays in the segment
         } catch (IOException | RuntimeException e) {
             return null;
         }
