@@ -37,7 +37,7 @@ import org.slf4j.LoggerFactory;
 final class DurableQueues implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(DurableQueues.class);
 
-    /** One accepted, unacked message and its journal sequence number. */
+    /** One accepted, unacked message (without its payload, which stays in the journal) and its journal sequence number. */
     private static final class Accepted {
         final Message message;
         final long heapBytes;
@@ -52,16 +52,16 @@ final class DurableQueues implements AutoCloseable {
     }
 
     /**
-     * The heap an unacked message takes, estimated: its payload, its strings (two bytes a char, as Latin-1 strings take
-     * less this errs high) and a fixed 1,000 bytes for the objects that hold it — the message, its header map, the
-     * engine's entry, the journal's index and this table's key ({@code HubMemoryTest} measured about 2,200 bytes of
-     * heap per queued message of 1 KiB, an idle hub's own heap included).
+     * The heap an unacked message takes, estimated: its strings (two bytes a char, as Latin-1 strings take less this
+     * errs high; the id twice, as this table's key holds it too) and a fixed {@value #PER_MESSAGE_BYTES} bytes for the
+     * objects that hold it — the message, its header map, the engine's entry, the journal's index entry. Not its
+     * payload: that stays in the journal and is read back when the message is delivered.
      */
     static long heapBytes(Message m) {
-        long chars = m.id().length() * 2L + m.destination().toString().length() * 2L;
+        long chars = m.id().length() * 4L + m.destination().toString().length() * 2L;
         for (var h : m.headers().entrySet()) chars += (h.getKey().length() + h.getValue().length()) * 2L + 64;
         if (m.orderingKey() != null) chars += m.orderingKey().length() * 2L;
-        return m.payload().length + chars + PER_MESSAGE_BYTES;
+        return chars + PER_MESSAGE_BYTES;
     }
 
     static final long PER_MESSAGE_BYTES = 1_000;
@@ -145,6 +145,7 @@ final class DurableQueues implements AutoCloseable {
             hold(a);
             engine.restore(r.message(), r.deliveries());
         }
+        journal.forgetRecovered();
     }
 
     Sessions sessions() { return sessions; }
@@ -186,13 +187,14 @@ final class DurableQueues implements AutoCloseable {
         long started = System.nanoTime();
         List<JournalRecord> records = new ArrayList<>(batch.size());
         List<Accepted> fresh = new ArrayList<>(batch.size());
+        List<Message> freshMessages = new ArrayList<>(batch.size());
         List<CompletableFuture<Void>> waits = new ArrayList<>();
         long incoming = 0;
         for (Message m : batch) incoming += heapBytes(m);
         long held = heldBytes.get();
         if (admit && held + incoming > maxHeldBytes) return CompletableFuture.failedFuture(full(held, incoming, batch));
         for (Message m : batch) {
-            Accepted a = new Accepted(m);
+            Accepted a = new Accepted(JournalRecord.withoutPayload(m));
             Accepted existing = live.putIfAbsent(key(m), a);
             if (existing != null) {
                 log.debug("hub: message {} to {} is already held unacked; not stored twice", m.id(), m.destination());
@@ -201,15 +203,14 @@ final class DurableQueues implements AutoCloseable {
             }
             hold(a);
             a.seq = journal.nextSeq();
-            records.add(JournalRecord.send(a.seq, m, 0));
+            records.add(JournalRecord.send(a.seq, m, 0)); // the whole message goes to disk, only a.message stays here
             fresh.add(a);
+            freshMessages.add(m);
         }
         if (!records.isEmpty()) {
             CompletableFuture<Void> written = journal.append(records);
             written.whenComplete((v, e) -> {
-                List<Message> ms = new ArrayList<>(fresh.size());
-                for (Accepted a : fresh) ms.add(a.message);
-                recordSent(ms, System.nanoTime() - started, e);
+                recordSent(freshMessages, System.nanoTime() - started, e);
                 if (e != null) {
                     for (Accepted a : fresh) {
                         forget(a);
@@ -217,6 +218,8 @@ final class DurableQueues implements AutoCloseable {
                     }
                     return;
                 }
+                List<Message> ms = new ArrayList<>(fresh.size());
+                for (Accepted a : fresh) ms.add(a.message);
                 engine.send(ms);
                 for (Accepted a : fresh) a.durable.complete(null);
                 Set<String> groups = new HashSet<>();
@@ -411,17 +414,33 @@ final class DurableQueues implements AutoCloseable {
         List<JournalRecord> attempts = new ArrayList<>(got.size());
         for (MemEngine.Delivered d : got) {
             Accepted a = leased.computeIfAbsent(d.seq(), k -> live.get(key(d.message())));
-            if (a != null) {
-                a.deliveries = d.attempt();
-                attempts.add(JournalRecord.attempts(a.seq, d.attempt()));
-            }
-            out.add(new Lease(incarnation + ":" + d.seq() + ":" + d.token() + ":" + d.group(), d.message(), d.attempt()));
+            if (a == null) continue; // removed meanwhile (its group deleted): nothing to deliver
+            Message whole = withPayload(a);
+            if (whole == null) continue;
+            a.deliveries = d.attempt();
+            attempts.add(JournalRecord.attempts(a.seq, d.attempt()));
+            out.add(new Lease(incarnation + ":" + d.seq() + ":" + d.token() + ":" + d.group(), whole, d.attempt()));
             telemetry.consumed(d.group(), d.message().destination(), 1);
             if (d.attempt() > 1) telemetry.redelivered(d.group(), d.attempt());
         }
         journal.append(attempts); // not awaited: a lost count only makes a later attempt number lower after a crash
         wake(got.get(0).group()); // the group has new leases, so a new next event; waiters may want what is left
         return out;
+    }
+
+    /**
+     * The message of {@code a} with its payload read back from the journal; null when the journal no longer holds it
+     * (acked or deleted meanwhile) or cannot read it back (logged at ERROR: the lease then ends unanswered, and the
+     * message is offered again when it expires).
+     */
+    private Message withPayload(Accepted a) {
+        try {
+            byte[] payload = journal.payload(a.seq);
+            return payload == null ? null : a.message.toBuilder().payload(payload).build();
+        } catch (java.io.IOException e) {
+            log.error("transport=http hub: message {} to {} not delivered: {}", a.message.id(), a.message.destination(), e.getMessage());
+            return null;
+        }
     }
 
     // ------------------------------------------------------------------ settle
@@ -494,7 +513,9 @@ final class DurableQueues implements AutoCloseable {
     CompletableFuture<Boolean> deadLetter(MemEngine.Delivered d, String reason) {
         Accepted a = d == null ? null : leased.get(d.seq());
         if (a == null || !engine.extend(d, 60_000)) return CompletableFuture.completedFuture(false);
-        Message dead = SettlementPolicy.deadLetterOf(a.message, a.message.destination().deadLetterGroup(), reason, a.deliveries);
+        Message whole = withPayload(a);
+        if (whole == null) return CompletableFuture.completedFuture(false);
+        Message dead = SettlementPolicy.deadLetterOf(whole, a.message.destination().deadLetterGroup(), reason, a.deliveries);
         return send(List.of(dead), false).thenCompose(v -> ack(List.of(d))).thenApply(n -> n > 0);
     }
 

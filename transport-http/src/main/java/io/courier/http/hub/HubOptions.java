@@ -23,8 +23,8 @@ import java.util.List;
  *                        leave less is refused (503 {@code disk_full}) until space returns
  * @param salvageJournal  start on a damaged journal with every readable record (moving the damaged segments aside and
  *                        reporting what was lost in the log and {@code /v1/health}) instead of refusing to start
- * @param maxHeldBytes    the heap that unacked messages may take (estimated: payload, strings and the objects holding
- *                        them); a send that would pass it is refused (503 {@code hub_full}) until consumers catch up.
+ * @param maxHeldBytes    the heap that unacked messages may take (estimated: their strings and the objects holding
+ *                        them; not their payloads, which stay in the journal); a send that would pass it is refused (503 {@code hub_full}) until consumers catch up.
  *                        0: the default, {@link #DEFAULT_HELD_SHARE} of the heap, so that the hub never runs out of
  *                        memory and always starts again on its journal with the same heap
  */

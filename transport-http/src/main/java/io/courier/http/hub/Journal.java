@@ -1,5 +1,6 @@
 package io.courier.http.hub;
 
+import io.courier.Message;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -10,10 +11,10 @@ import java.nio.file.StandardOpenOption;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -100,17 +101,34 @@ final class Journal implements AutoCloseable {
         }
     }
 
+    /**
+     * A live record as the index keeps it: where it is on disk, not what it says (the payload stays in the segment and
+     * is read back by {@link #payload}). {@code meta} is the message without its payload, kept only from the replay until
+     * {@link #recovered()} is built. The location changes under the object's lock (compaction moves it).
+     */
     private static final class Live {
-        final JournalRecord send;
-        int deliveries;
+        final JournalRecord.Type type;
+        final long seq;
+        volatile int deliveries;
         Segment segment;
+        long offset;
         int bytes;
+        Message meta;
 
-        Live(JournalRecord send, Segment segment, int bytes) {
-            this.send = send;
-            this.deliveries = send.deliveries();
+        Live(JournalRecord r, Segment segment, long offset, int bytes, Message meta) {
+            this.type = r.type();
+            this.seq = r.seq();
+            this.deliveries = r.deliveries();
             this.segment = segment;
+            this.offset = offset;
             this.bytes = bytes;
+            this.meta = meta;
+        }
+
+        synchronized void moveTo(Segment s, long at, int length) {
+            segment = s;
+            offset = at;
+            bytes = length;
         }
     }
 
@@ -129,13 +147,13 @@ final class Journal implements AutoCloseable {
     private final List<JournalDamage> damage = new ArrayList<>();
     private Path damagedDir;
     private final ArrayDeque<Segment> segments = new ArrayDeque<>();
-    private final Map<Long, Live> index = new HashMap<>();
+    private final Map<Long, Live> index = new ConcurrentHashMap<>();
     private final LinkedBlockingQueue<Pending> queue = new LinkedBlockingQueue<>();
     private final AtomicLong nextSeq = new AtomicLong(1);
     private final AtomicLong records = new AtomicLong();
     private final AtomicLong forces = new AtomicLong();
     private final AtomicLong bytesWritten = new AtomicLong();
-    private final List<JournalRecord> recovered;
+    private volatile List<JournalRecord> recovered;
     private final Thread writer;
     private final Fsync fsync;
     private volatile boolean closing;
@@ -200,6 +218,9 @@ final class Journal implements AutoCloseable {
 
     /** The live messages (and push subscriptions, type PUSH) found at open, in the order they were first accepted, with their delivery counts. */
     List<JournalRecord> recovered() { return recovered; }
+
+    /** Lets go of {@link #recovered()} once the hub has taken it (it is as long as the backlog). */
+    void forgetRecovered() { recovered = List.of(); }
 
     /** A fresh journal sequence number for a new message. */
     long nextSeq() { return nextSeq.getAndIncrement(); }
@@ -320,12 +341,18 @@ final class Journal implements AutoCloseable {
             force |= p.force;
             for (JournalRecord r : p.records) force |= r.mustForce();
         }
+        long at = active.size;
         write(active, buffers.toArray(ByteBuffer[]::new), total);
         active.size += total;
         if (force) force(active);
         records.addAndGet(count);
         bytesWritten.addAndGet(total);
-        for (Pending p : batch) for (int i = 0; i < p.records.size(); i++) apply(p.records.get(i), active, p.bytes[i].length);
+        for (Pending p : batch) {
+            for (int i = 0; i < p.records.size(); i++) {
+                apply(p.records.get(i), active, at, p.bytes[i].length, null);
+                at += p.bytes[i].length;
+            }
+        }
         publishStats(); // before the answers: a caller that read stats after its append sees its own batch counted
         for (Pending p : batch) p.done.complete(null);
         try {
@@ -376,10 +403,11 @@ final class Journal implements AutoCloseable {
         while (written < total) written += ch.write(buffers);
     }
 
-    private void apply(JournalRecord r, Segment segment, int bytes) {
+    /** Applies a record found at {@code offset} of {@code segment}; {@code meta}: the message to recover (replay only). */
+    private void apply(JournalRecord r, Segment segment, long offset, int bytes, Message meta) {
         switch (r.type()) {
             case SEND, PUSH -> {
-                Live old = index.put(r.seq(), new Live(r, segment, bytes));
+                Live old = index.put(r.seq(), new Live(r, segment, offset, bytes, meta));
                 if (old != null) release(old);
                 segment.live++;
                 segment.liveBytes += bytes;
@@ -413,7 +441,8 @@ final class Journal implements AutoCloseable {
 
     private Segment startSegment(long id, long previousLength) throws IOException {
         Path p = dir.resolve(segmentName(id));
-        FileChannel ch = FileChannel.open(p, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.APPEND);
+        FileChannel ch = FileChannel.open(p, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE); // READ: payloads are read back
+        ch.position(ch.size()); // appends (READ excludes APPEND); a truncate keeps the position at the end
         Segment s = new Segment(id, p, ch, ch.size());
         segments.addLast(s);
         syncDirectory();
@@ -455,19 +484,11 @@ final class Journal implements AutoCloseable {
     private void relocate(Segment oldest) throws IOException {
         List<Live> moving = new ArrayList<>();
         for (Live l : index.values()) if (l.segment == oldest) moving.add(l);
-        moving.sort(Comparator.comparingLong(l -> l.send.seq()));
+        moving.sort(Comparator.comparingLong(l -> l.seq));
         Segment active = segments.peekLast();
         for (Live l : moving) {
-            JournalRecord again = new JournalRecord(l.send.type(), l.send.seq(), l.send.message(), l.deliveries);
-            byte[] bytes = again.encode();
-            write(active, new ByteBuffer[] {ByteBuffer.wrap(bytes)}, bytes.length);
-            active.size += bytes.length;
-            bytesWritten.addAndGet(bytes.length);
-            release(l);
-            l.segment = active;
-            l.bytes = bytes.length;
-            active.live++;
-            active.liveBytes += bytes.length;
+            rewrite(l, active);
+            bytesWritten.addAndGet(l.bytes);
         }
         force(active);
         log.debug("journal compaction: {} live messages moved out of {}", moving.size(), oldest.path);
@@ -540,15 +561,16 @@ final class Journal implements AutoCloseable {
             FileChannel ch = FileChannel.open(p, StandardOpenOption.WRITE, StandardOpenOption.READ);
             Segment seg = new Segment(id, p, ch, 0);
             segments.addLast(seg);
-            byte[] all = Files.readAllBytes(p);
-            List<SegmentScan.Bad> bad = SegmentScan.scan(all, config.maxRecordBytes(), (r, len) -> {
-                apply(r, seg, len);
+            // mapped, not read: a segment is scanned off the heap, and only what scheduling needs is kept of each record
+            java.nio.MappedByteBuffer all = ch.map(FileChannel.MapMode.READ_ONLY, 0, ch.size());
+            List<SegmentScan.Bad> bad = SegmentScan.scan(all, config.maxRecordBytes(), (r, at, len) -> {
+                apply(r, seg, at, len, r.type() == JournalRecord.Type.SEND ? r.withoutPayload().message() : r.message());
                 if (r.type() != JournalRecord.Type.HEADER) maxSeq[0] = Math.max(maxSeq[0], r.seq());
             });
-            seg.size = all.length;
+            seg.size = all.capacity();
             boolean shortfallReported = false;
             for (SegmentScan.Bad region : bad) {
-                boolean tail = region.to() == all.length;
+                boolean tail = region.to() == all.capacity();
                 if (tail && (expected < 0 || region.from() >= expected)) { // the end of a write a crash cut: only ever unanswered records
                     torn.put(seg, region.from());
                     seg.size = region.from();
@@ -556,16 +578,16 @@ final class Journal implements AutoCloseable {
                 }
                 String reason = region.note();
                 long end = region.to();
-                if (tail && all.length < expected) {
-                    reason += "; the file ends at byte " + all.length + " but " + next.getFileName() + " recorded " + expected
+                if (tail && all.capacity() < expected) {
+                    reason += "; the file ends at byte " + all.capacity() + " but " + next.getFileName() + " recorded " + expected
                             + " bytes for it: the segment was cut short";
                     end = expected;
                     shortfallReported = true;
                 }
                 damage.add(new JournalDamage(p, region.from(), end - region.from(), reason));
             }
-            if (!shortfallReported && all.length < expected) {
-                damage.add(new JournalDamage(p, all.length, expected - all.length, "the file ends at byte " + all.length + " but "
+            if (!shortfallReported && all.capacity() < expected) {
+                damage.add(new JournalDamage(p, all.capacity(), expected - all.capacity(), "the file ends at byte " + all.capacity() + " but "
                         + next.getFileName() + " recorded " + expected + " bytes for it: the segment was cut short, the records in the missing bytes are lost"));
             }
             ch.position(seg.size);
@@ -605,18 +627,10 @@ final class Journal implements AutoCloseable {
     private void salvage() throws IOException {
         List<Segment> damaged = new ArrayList<>(segments);
         List<Live> lives = new ArrayList<>(index.values());
-        lives.sort(Comparator.comparingLong(l -> l.send.seq()));
+        lives.sort(Comparator.comparingLong(l -> l.seq));
         segments.clear();
         Segment fresh = startSegment(damaged.get(damaged.size() - 1).id + 1, -1);
-        for (Live l : lives) {
-            byte[] bytes = new JournalRecord(l.send.type(), l.send.seq(), l.send.message(), l.deliveries).encode();
-            write(fresh, new ByteBuffer[] {ByteBuffer.wrap(bytes)}, bytes.length);
-            fresh.size += bytes.length;
-            l.segment = fresh;
-            l.bytes = bytes.length;
-            fresh.live++;
-            fresh.liveBytes += bytes.length;
-        }
+        for (Live l : lives) rewrite(l, fresh);
         force(fresh);
         damagedDir = dir.resolve("damaged-" + System.currentTimeMillis());
         Files.createDirectories(damagedDir);
@@ -631,11 +645,70 @@ final class Journal implements AutoCloseable {
                 + " rewritten to {}; the damaged segment files are kept in {}", dir, b, lives.size(), fresh.path.getFileName(), damagedDir);
     }
 
+    /** The live records found at start, their messages without payloads; the index forgets the messages. */
     private List<JournalRecord> live() {
         List<JournalRecord> live = new ArrayList<>(index.size());
-        for (Live l : index.values()) live.add(new JournalRecord(l.send.type(), l.send.seq(), l.send.message(), l.deliveries));
+        for (Live l : index.values()) {
+            live.add(new JournalRecord(l.type, l.seq, l.meta, l.deliveries));
+            l.meta = null;
+        }
         live.sort(Comparator.comparingLong(JournalRecord::seq));
         return live;
+    }
+
+    // ------------------------------------------------------------------ payloads
+
+    /**
+     * The payload of the live message {@code seq}, read back from its segment (a positional read, served by the page
+     * cache while the segment is recent), or null when the journal no longer holds it (acked meanwhile). A record that
+     * no longer matches its checksum is an {@link IOException} naming the segment and offset.
+     */
+    byte[] payload(long seq) throws IOException {
+        for (int tries = 0; ; tries++) {
+            Live l = index.get(seq);
+            if (l == null) return null;
+            Segment s;
+            long at;
+            int length;
+            synchronized (l) {
+                s = l.segment;
+                at = l.offset;
+                length = l.bytes;
+            }
+            try {
+                return read(s, at, length).message().payload();
+            } catch (java.nio.channels.ClosedChannelException moved) { // compaction moved it and deleted the segment: look again
+                if (tries >= 3 || Thread.currentThread().isInterrupted()) throw moved;
+            }
+        }
+    }
+
+    /** Reads and verifies the record framed at {@code at} in {@code s}. */
+    private JournalRecord read(Segment s, long at, int length) throws IOException {
+        ByteBuffer b = ByteBuffer.allocate(length);
+        while (b.hasRemaining()) {
+            if (s.channel.read(b, at + b.position()) < 0) break;
+        }
+        byte[] all = b.array();
+        int body = length - 8;
+        if (b.hasRemaining() || ByteBuffer.wrap(all).getInt(0) != body || !JournalRecord.checks(all, 8, body, ByteBuffer.wrap(all).getInt(4))) {
+            throw new IOException("the journal record of " + length + " bytes at offset " + at + " of " + s.path + " no longer reads back"
+                    + " intact (the file was changed or the disk is failing): the message it holds cannot be delivered");
+        }
+        return JournalRecord.decode(all, 8, body);
+    }
+
+    /** Writer thread: rewrites the live record {@code l} at the end of {@code to} with its current delivery count. */
+    private void rewrite(Live l, Segment to) throws IOException {
+        JournalRecord r = read(l.segment, l.offset, l.bytes);
+        byte[] bytes = new JournalRecord(r.type(), r.seq(), r.message(), l.deliveries).encode();
+        long at = to.size;
+        write(to, new ByteBuffer[] {ByteBuffer.wrap(bytes)}, bytes.length);
+        to.size += bytes.length;
+        release(l);
+        l.moveTo(to, at, bytes.length);
+        to.live++;
+        to.liveBytes += bytes.length;
     }
 
     // ------------------------------------------------------------------ close

@@ -6,6 +6,7 @@ import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.zip.CRC32C;
@@ -42,6 +43,17 @@ record JournalRecord(Type type, long seq, Message message, int deliveries) {
 
     /** The first record of a segment: {@code previousLength} bytes of the previous segment, -1 when there is none. */
     static JournalRecord header(long previousLength) { return new JournalRecord(Type.HEADER, previousLength, null, 0); }
+
+    private static final byte[] NO_PAYLOAD = new byte[0];
+
+    /** This record with its message's payload left out (one shared empty array): what the hub keeps of it on the heap. */
+    JournalRecord withoutPayload() {
+        if (message == null || message.payload().length == 0) return this;
+        return new JournalRecord(type, seq, withoutPayload(message), deliveries);
+    }
+
+    /** {@code m} without its payload. */
+    static Message withoutPayload(Message m) { return m.payload().length == 0 ? m : m.toBuilder().payload(NO_PAYLOAD).build(); }
 
     /** True when the record must be on disk before its caller hears back (a send: clause C1). */
     boolean mustForce() { return holdsMessage(); }
@@ -82,6 +94,28 @@ record JournalRecord(Type type, long seq, Message message, int deliveries) {
         return new JournalRecord(type, seq, m, deliveries);
     }
 
+    /**
+     * Decodes a verified record body where it lies (a slice of a mapped segment), a SEND without its payload: what the
+     * replay keeps of it. Its payload is skipped, never copied to the heap; other records are decoded whole.
+     */
+    static JournalRecord decodeSkippingPayload(ByteBuffer body) throws IOException {
+        DataInputStream in = new DataInputStream(new java.io.InputStream() {
+            @Override public int read() { return body.hasRemaining() ? body.get() & 0xff : -1; }
+
+            @Override public int read(byte[] b, int off, int len) {
+                if (!body.hasRemaining()) return -1;
+                int n = Math.min(len, body.remaining());
+                body.get(b, off, n);
+                return n;
+            }
+        });
+        Type type = Type.values()[in.readUnsignedByte()];
+        long seq = in.readLong();
+        int deliveries = in.readInt();
+        Message m = type == Type.SEND || type == Type.PUSH ? readMessage(in, type == Type.SEND ? body : null) : null;
+        return new JournalRecord(type, seq, m, deliveries);
+    }
+
     /** True when {@code body} matches the stored checksum. */
     static boolean checks(byte[] body, int storedCrc) { return checks(body, 0, body.length, storedCrc); }
 
@@ -106,14 +140,23 @@ record JournalRecord(Type type, long seq, Message message, int deliveries) {
         out.write(m.payload());
     }
 
-    private static Message readMessage(DataInputStream in) throws IOException {
+    private static Message readMessage(DataInputStream in) throws IOException { return readMessage(in, null); }
+
+    /** {@code skipIn}: when not null, the buffer under {@code in}, whose payload bytes are skipped (the message gets none). */
+    private static Message readMessage(DataInputStream in, ByteBuffer skipIn) throws IOException {
         String id = readString(in);
         Message.Builder b = Message.to(Destination.parse(readString(in))).id(id).orderingKey(readString(in));
         long notBefore = in.readLong();
         if (notBefore != Long.MIN_VALUE) b.notBefore(Instant.ofEpochMilli(notBefore));
         int headers = in.readInt();
         for (int i = 0; i < headers; i++) b.header(readString(in), readString(in));
-        byte[] payload = new byte[in.readInt()];
+        int length = in.readInt();
+        if (skipIn != null) {
+            if (length < 0 || length > skipIn.remaining()) throw new java.io.EOFException("payload of " + length + " bytes past the record's end");
+            skipIn.position(skipIn.position() + length);
+            return b.payload(NO_PAYLOAD).build();
+        }
+        byte[] payload = new byte[length];
         in.readFully(payload);
         return b.payload(payload).build();
     }
