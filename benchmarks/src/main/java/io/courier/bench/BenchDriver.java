@@ -22,6 +22,13 @@ public interface BenchDriver extends AutoCloseable {
      */
     void startConsumer(Sink sink) throws Exception;
 
+    /**
+     * Waits until the consumer started by {@link #startConsumer} really consumes (a Kafka consumer has joined its
+     * group and been assigned its partitions), so that neither measurement counts a one-off group join as
+     * latency or as time to drain; true at once for clients that have no such step.
+     */
+    default boolean awaitConsumerReady(java.time.Duration timeout) throws InterruptedException { return true; }
+
     /** Receives payloads; the first 16 bytes are the intended send time (nanoTime) and a sequence number. */
     @FunctionalInterface
     interface Sink {

@@ -32,7 +32,9 @@ public final class BenchMain {
     static final Map<String, Target> TARGETS = new LinkedHashMap<>();
 
     static {
-        TARGETS.put("kafka", new Target("kafka", () -> new KafkaRawDriver("127.0.0.1:9092"), "kafka://127.0.0.1:9092", 100_000, 100_000));
+        // -Dcourier.bench.kafka=host:port: another Kafka than the shared one (a private broker for profiling)
+        String kafka = System.getProperty("courier.bench.kafka", "127.0.0.1:9092");
+        TARGETS.put("kafka", new Target("kafka", () -> new KafkaRawDriver(kafka), "kafka://" + kafka, 100_000, 100_000));
         TARGETS.put("rabbitmq", new Target("rabbitmq", () -> new RabbitRawDriver("amqp://guest:guest@127.0.0.1:5672/%2F"), "amqp://guest:guest@127.0.0.1:5672/%2F", 100_000, 100_000));
         TARGETS.put("nats", new Target("nats", () -> new NatsRawDriver("nats://127.0.0.1:4222"), "nats://127.0.0.1:4222", 100_000, 100_000));
         TARGETS.put("sqs", new Target("sqs", () -> new SqsRawDriver("http://127.0.0.1:9324", "elasticmq"), "sqs://127.0.0.1:9324?region=elasticmq", 20_000, 200));

@@ -16,6 +16,7 @@ final class CourierDriver implements BenchDriver {
     private final Observability observability;
     private Courier courier;
     private String group;
+    private io.courier.Subscription subscription;
 
     CourierDriver(String url, int prefetch) { this(url, prefetch, null); }
 
@@ -39,7 +40,12 @@ final class CourierDriver implements BenchDriver {
 
     @Override
     public void startConsumer(Sink sink) {
-        courier.subscribe(SubscriptionOptions.group(group).concurrency(1).prefetch(prefetch).build(), d -> sink.received(d.message().payload()));
+        subscription = courier.subscribe(SubscriptionOptions.group(group).concurrency(1).prefetch(prefetch).build(), d -> sink.received(d.message().payload()));
+    }
+
+    @Override
+    public boolean awaitConsumerReady(java.time.Duration timeout) throws InterruptedException {
+        return subscription.awaitReady(timeout);
     }
 
     @Override

@@ -21,6 +21,7 @@ final class KafkaRawDriver implements BenchDriver {
     private KafkaProducer<byte[], byte[]> producer;
     private Thread consumerThread;
     private volatile boolean running = true;
+    private final java.util.concurrent.CountDownLatch assigned = new java.util.concurrent.CountDownLatch(1);
 
     KafkaRawDriver(String bootstrap) { this.bootstrap = bootstrap; }
 
@@ -56,7 +57,13 @@ final class KafkaRawDriver implements BenchDriver {
         p.put("max.poll.records", "500");
         consumerThread = Thread.ofPlatform().name("kafka-raw-consumer").start(() -> {
             try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
-                c.subscribe(List.of(topic));
+                c.subscribe(List.of(topic), new org.apache.kafka.clients.consumer.ConsumerRebalanceListener() {
+                    @Override public void onPartitionsRevoked(java.util.Collection<org.apache.kafka.common.TopicPartition> tps) {}
+
+                    @Override public void onPartitionsAssigned(java.util.Collection<org.apache.kafka.common.TopicPartition> tps) {
+                        if (!tps.isEmpty()) assigned.countDown();
+                    }
+                });
                 while (running) {
                     var records = c.poll(Duration.ofMillis(100));
                     for (ConsumerRecord<byte[], byte[]> r : records) sink.received(r.value());
@@ -65,6 +72,11 @@ final class KafkaRawDriver implements BenchDriver {
                 c.commitSync();
             }
         });
+    }
+
+    @Override
+    public boolean awaitConsumerReady(Duration timeout) throws InterruptedException {
+        return assigned.await(timeout.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
     }
 
     @Override

@@ -12,7 +12,8 @@ import org.HdrHistogram.Histogram;
 /**
  * The two measurements of a driver: throughput (N messages as fast as the producer goes, at most 1,000 in flight)
  * and latency (messages paced at a fixed rate; latency from the <em>intended</em> send time to handler entry, so a
- * stalled sender does not hide its stall: coordinated omission corrected). Both check that nothing was lost.
+ * stalled sender does not hide its stall: coordinated omission corrected). Both start once the consumer is ready
+ * (its group joined) and check that nothing was lost.
  */
 final class Workload {
     /** What a consumer saw: distinct sequence numbers, duplicates, the last arrival and a latency histogram. */
@@ -55,6 +56,7 @@ final class Workload {
     static Throughput throughput(BenchDriver d, int n, int size, Progress progress) throws Exception {
         Tally tally = new Tally();
         d.startConsumer(tally);
+        awaitReady(d);
         long cpu0 = processCpuNanos();
         long alloc0 = allocatedBytes();
         Semaphore inFlight = new Semaphore(1_000);
@@ -79,6 +81,7 @@ final class Workload {
     static Latency latency(BenchDriver d, int rate, int seconds, int size, Progress progress) throws Exception {
         Tally tally = new Tally();
         d.startConsumer(tally);
+        awaitReady(d);
         int n = rate * seconds;
         long interval = 1_000_000_000L / rate;
         long start = System.nanoTime() + 100_000_000L;
@@ -94,6 +97,10 @@ final class Workload {
         CompletableFuture.allOf(fs).get(5, TimeUnit.MINUTES);
         tally.awaitDistinct(n, 60_000);
         return new Latency(tally.latency, n / secs(lastSend - start), n - tally.distinct());
+    }
+
+    private static void awaitReady(BenchDriver d) throws InterruptedException {
+        if (!d.awaitConsumerReady(java.time.Duration.ofSeconds(60))) throw new IllegalStateException("the consumer was not ready within 60 s");
     }
 
     private static double secs(long nanos) { return Math.max(1, nanos) / 1e9; }

@@ -36,10 +36,12 @@ final class KafkaDelivery implements Received {
     /** True once its lease was extended: a handler is working on it. */
     volatile boolean extended;
 
-    KafkaDelivery(QueuePoller owner, ConsumerRecord<byte[], byte[]> record, Message message, int attempt, long dueAt, int state) {
+    /** {@code partition}: the record's topic and partition. */
+    KafkaDelivery(QueuePoller owner, ConsumerRecord<byte[], byte[]> record, TopicPartition partition, Message message, int attempt,
+                  long dueAt, int state) {
         this.owner = owner;
         this.record = record;
-        this.partition = new TopicPartition(record.topic(), record.partition());
+        this.partition = partition;
         this.message = message;
         this.attempt = attempt;
         this.dueAt = dueAt;

@@ -68,11 +68,22 @@ final class KafkaReceiver implements Receiver {
         inbox.add(d);
     }
 
-    /** Deliveries no longer held (settled, expired, released). */
+    /**
+     * Deliveries no longer held (settled, expired, released). Pollers paused because the receiver was full are woken
+     * once it has drained to {@link #resumeAt()}, not at the first settlement: resuming at every free slot made each
+     * ack a wakeup, a resume, a poll and a pause again.
+     */
     void released(int n) {
         int now = held.addAndGet(-n);
-        if (now < spec.prefetch() && now + n >= spec.prefetch()) pollers.forEach(QueuePoller::roomAvailable);
+        int low = resumeAt();
+        if (now <= low && now + n > low) pollers.forEach(QueuePoller::roomAvailable);
     }
+
+    /** Held deliveries at or below which paused pollers resume: half the prefetch (0 for a prefetch of 1). */
+    private int resumeAt() { return spec.prefetch() / 2; }
+
+    /** Whether a poller paused because the receiver was full may resume fetching. */
+    boolean canResume() { return held.get() <= resumeAt(); }
 
     /** A delivery held again (a failed republish waiting to be retried). */
     void held(int n) { held.addAndGet(n); }

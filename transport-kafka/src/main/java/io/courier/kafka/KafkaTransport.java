@@ -1,6 +1,7 @@
 package io.courier.kafka;
 
 import io.courier.CourierException;
+import io.courier.Destination;
 import io.courier.Message;
 import io.courier.spi.Capabilities;
 import io.courier.spi.Receiver;
@@ -40,6 +41,8 @@ final class KafkaTransport implements Transport {
     private static final Logger log = LoggerFactory.getLogger(KafkaTransport.class);
     /** Records without a key sent to one partition before moving to the next. */
     private static final int STRIPE = 16;
+    /** Destinations whose route is remembered at most. */
+    private static final int MAX_ROUTES = 10_000;
 
     final KafkaSettings settings;
     final Topics topics;
@@ -53,6 +56,7 @@ final class KafkaTransport implements Transport {
     private final Map<String, CompletableFuture<Void>> waiting = new ConcurrentHashMap<>();
     private final Set<KafkaReceiver> receivers = ConcurrentHashMap.newKeySet();
     private final AtomicLong roundRobin = new AtomicLong();
+    private final Map<Destination, Route> routes = new ConcurrentHashMap<>();
     private final AtomicBoolean closed = new AtomicBoolean();
 
     private KafkaTransport(KafkaSettings settings, Admin admin, int replicationFactor) {
@@ -121,16 +125,17 @@ final class KafkaTransport implements Transport {
     }
 
     private CompletableFuture<Void> sendOne(Message m) {
-        String topic = topics.of(m.destination()).topic();
+        Route route = route(m.destination());
+        String topic = route.topic();
         CompletableFuture<Integer> count = ensureTopic(topic);
         if (count.isDone() && !count.isCompletedExceptionally() && !waiting.containsKey(topic)) {
-            return produce(topic, count.join(), m); // the common case: no lock
+            return produce(route, count.join(), m); // the common case: no lock
         }
         synchronized (waiting) {
             CompletableFuture<Void> tail = waiting.get(topic);
             if (count.isDone() && !count.isCompletedExceptionally() && (tail == null || tail.isDone())) {
                 if (tail != null) waiting.remove(topic, tail);
-                return produce(topic, count.join(), m);
+                return produce(route, count.join(), m);
             }
             // The topic is being created: queue behind earlier sends to it, so send order is kept (C9).
             CompletableFuture<Void> result = new CompletableFuture<>();
@@ -138,7 +143,7 @@ final class KafkaTransport implements Transport {
                 if (count.isCompletedExceptionally()) {
                     count.whenComplete((n, err) -> result.completeExceptionally(Errors.unwrap(err)));
                 } else {
-                    produce(topic, count.join(), m).whenComplete((ok, err) -> {
+                    produce(route, count.join(), m).whenComplete((ok, err) -> {
                         if (err == null) result.complete(null); else result.completeExceptionally(err);
                     });
                 }
@@ -149,16 +154,32 @@ final class KafkaTransport implements Transport {
         }
     }
 
-    private CompletableFuture<Void> produce(String topic, int partitions, Message m) {
+    /** Where messages to one destination go: the topic, and the bytes of the {@code courier-destination} header. */
+    private record Route(String topic, byte[] destination) {}
+
+    /** The route of a destination, computed once: mapping and encoding it per message was a tenth of the send path. */
+    private Route route(Destination d) {
+        Route r = routes.get(d);
+        if (r == null) {
+            if (routes.size() >= MAX_ROUTES) routes.clear(); // a bound for senders to ever new members; recomputed on use
+            r = new Route(topics.of(d).topic(), WireFormat.utf8(d.toString()));
+            routes.put(d, r);
+        }
+        return r;
+    }
+
+    private CompletableFuture<Void> produce(Route route, int partitions, Message m) {
         // No ordering key: spread records over all partitions, STRIPE records at a time, so that every member of
         // the group gets work even from a small burst (C3) while batches stay large.
         Integer partition = m.orderingKey() == null ? (int) ((roundRobin.getAndIncrement() / STRIPE) % partitions) : null;
-        long size = io.courier.Courier.sizeOf(m);
-        return publish(WireFormat.toRecord(topic, partition, m), m.id(), size);
+        return publish(WireFormat.toRecord(route.topic(), partition, m, route.destination()), m.id(), () -> io.courier.Courier.sizeOf(m));
     }
 
-    /** Sends one record; the future completes when it is durably accepted, or with a typed error. */
-    CompletableFuture<Void> publish(ProducerRecord<byte[], byte[]> record, String messageId, long size) {
+    /**
+     * Sends one record; the future completes when it is durably accepted, or with a typed error. {@code size} (for
+     * the error that names it) is computed only when the send fails.
+     */
+    CompletableFuture<Void> publish(ProducerRecord<byte[], byte[]> record, String messageId, java.util.function.LongSupplier size) {
         CompletableFuture<Void> f = new CompletableFuture<>();
         try {
             producer.send(record, (RecordMetadata md, Exception e) -> {
@@ -166,7 +187,7 @@ final class KafkaTransport implements Transport {
                     watch.success();
                     f.complete(null);
                 } else {
-                    CourierException failure = Errors.send(e, settings, messageId, record.topic(), size, capabilities.maxPayloadBytes());
+                    CourierException failure = Errors.send(e, settings, messageId, record.topic(), size.getAsLong(), capabilities.maxPayloadBytes());
                     if (failure instanceof io.courier.TransportUnavailableException) watch.failure(e);
                     f.completeExceptionally(failure);
                 }
@@ -175,7 +196,7 @@ final class KafkaTransport implements Transport {
             f.completeExceptionally(new CourierException("kafka transport is closed: connect again to send", e));
         } catch (RuntimeException e) {
             watch.failure(e);
-            f.completeExceptionally(Errors.send(e, settings, messageId, record.topic(), size, capabilities.maxPayloadBytes()));
+            f.completeExceptionally(Errors.send(e, settings, messageId, record.topic(), size.getAsLong(), capabilities.maxPayloadBytes()));
         }
         return f;
     }

@@ -36,10 +36,10 @@ import org.slf4j.LoggerFactory;
  * {@code commit-interval}, never past a record that is not done (C2, C5). A nack or an expired lease republishes the
  * record to the retry topic with {@code courier-attempt + 1} and a not-before time, and marks the original done once
  * the republish is durable, so one slow message never blocks its partition (C6, C10, C15). Partitions are paused
- * while the receiver holds {@code prefetch} deliveries (C11). On revocation, what is settled is committed and the
- * rest is left for the next owner (C2). The leases of the deliveries handed out are in a {@link LeaseTable}, swept on
- * the poll thread (its republish is asynchronous): who wins the table's settle-once moves a delivery out of
- * {@code LEASED}.
+ * while the receiver holds {@code prefetch} deliveries (C11), and resumed once it has drained to half of that. On
+ * revocation, what is settled is committed and the rest is left for the next owner (C2). The leases of the
+ * deliveries handed out are in a {@link LeaseTable}, swept on the poll thread (its republish is asynchronous): who
+ * wins the table's settle-once moves a delivery out of {@code LEASED}.
  */
 final class QueuePoller implements ConsumerRebalanceListener {
     private static final Logger log = LoggerFactory.getLogger(QueuePoller.class);
@@ -48,7 +48,9 @@ final class QueuePoller implements ConsumerRebalanceListener {
     private final KafkaReceiver receiver;
     private final KafkaTransport transport;
     private final Topics.Queue queue;
-    private final Destination fallback;
+    private final WireFormat.Reader reader;
+    /** The partition of the last record read (poll thread only). */
+    private TopicPartition lastPartition;
     private final String name;
     private final KafkaConsumer<byte[], byte[]> consumer;
     private final Thread thread;
@@ -68,6 +70,8 @@ final class QueuePoller implements ConsumerRebalanceListener {
     private long receiveCallsAtLeave;
     private volatile boolean closing;
     private volatile boolean pausedFull;
+    /** Whether the partitions are paused because the receiver was full (poll thread only). */
+    private boolean pausedForRoom;
     /** The consumer's live connection count: a Kafka metric, safe to read from any thread; null if the client has none. */
     private final org.apache.kafka.common.Metric connections;
     private long lastCommit;
@@ -77,7 +81,7 @@ final class QueuePoller implements ConsumerRebalanceListener {
         this.receiver = receiver;
         this.transport = transport;
         this.queue = queue;
-        this.fallback = fallback;
+        this.reader = new WireFormat.Reader(fallback);
         this.name = queue.consumerGroup();
         String instance = queue.consumerGroup() + "-" + Long.toHexString(System.nanoTime() & 0xffffff);
         this.consumer = new KafkaConsumer<>(transport.settings.consumer(queue.consumerGroup(), prefetch, instance));
@@ -151,7 +155,7 @@ final class QueuePoller implements ConsumerRebalanceListener {
     private void republish(KafkaDelivery d, long redeliverAt) {
         republishing.incrementAndGet();
         var record = WireFormat.toRetryRecord(queue.retryTopic(), d.record, d.message, d.attempt + 1, redeliverAt);
-        transport.publish(record, d.message.id(), d.message.payload().length).whenComplete((v, e) -> {
+        transport.publish(record, d.message.id(), () -> d.message.payload().length).whenComplete((v, e) -> {
             try {
                 if (e == null) {
                     d.move(KafkaDelivery.REPUBLISHING, KafkaDelivery.DONE);
@@ -186,7 +190,10 @@ final class QueuePoller implements ConsumerRebalanceListener {
                 }
                 adjustPause();
                 ConsumerRecords<byte[], byte[]> records = consumer.poll(Duration.ofMillis(pollTimeout(now)));
-                for (ConsumerRecord<byte[], byte[]> r : records) accept(r);
+                if (!records.isEmpty()) {
+                    long polledAt = System.currentTimeMillis();
+                    for (ConsumerRecord<byte[], byte[]> r : records) accept(r, polledAt);
+                }
                 backoff = 100;
                 receiver.clearFailure();
             } catch (WakeupException e) {
@@ -241,18 +248,18 @@ final class QueuePoller implements ConsumerRebalanceListener {
         return Math.max(1, t);
     }
 
-    private void accept(ConsumerRecord<byte[], byte[]> r) {
-        TopicPartition tp = new TopicPartition(r.topic(), r.partition());
+    private void accept(ConsumerRecord<byte[], byte[]> r, long now) {
+        TopicPartition tp = partitionOf(r);
         PartitionState ps = partitions.get(tp);
         if (ps == null) return; // revoked meanwhile: the next owner reads it
         if (ps.outstanding.containsKey(r.offset())) return;
         ps.fetchedUpTo = Math.max(ps.fetchedUpTo, r.offset() + 1);
-        int attempt = WireFormat.attempt(r) + ps.extraAttempts(r.offset());
-        long due = WireFormat.dueAt(r);
-        boolean later = due > System.currentTimeMillis();
         KafkaDelivery d;
+        boolean later;
         try {
-            d = new KafkaDelivery(this, r, WireFormat.toMessage(r, fallback), attempt, due,
+            WireFormat.Incoming in = reader.read(r);
+            later = in.dueAt() > now;
+            d = new KafkaDelivery(this, r, tp, in.message(), in.attempt() + ps.extraAttempts(r.offset()), in.dueAt(),
                     later ? KafkaDelivery.DELAYED : KafkaDelivery.BUFFERED);
         } catch (RuntimeException e) {
             // A record Courier cannot represent is never silently skipped: it is kept uncommitted and logged.
@@ -264,6 +271,16 @@ final class QueuePoller implements ConsumerRebalanceListener {
         ps.outstanding.put(r.offset(), d);
         if (later) delayed.add(d);
         else receiver.offer(d);
+    }
+
+    /** The record's partition; the records of one poll come partition by partition, so the last one is reused. */
+    private TopicPartition partitionOf(ConsumerRecord<byte[], byte[]> r) {
+        TopicPartition tp = lastPartition;
+        if (tp == null || tp.partition() != r.partition() || !tp.topic().equals(r.topic())) {
+            tp = new TopicPartition(r.topic(), r.partition());
+            lastPartition = tp;
+        }
+        return tp;
     }
 
     private void releaseDue(long now) {
@@ -294,7 +311,9 @@ final class QueuePoller implements ConsumerRebalanceListener {
     private void adjustPause() {
         Set<TopicPartition> assigned = consumer.assignment();
         Set<TopicPartition> want;
-        boolean full = receiver.isFull();
+        // Paused because full: stay paused until the receiver has drained to its resume mark (hysteresis).
+        boolean full = pausedForRoom ? !receiver.canResume() : receiver.isFull();
+        pausedForRoom = full;
         if (full) {
             want = assigned;
         } else if (delayed.size() >= transport.settings.delayBuffer) {
@@ -311,6 +330,7 @@ final class QueuePoller implements ConsumerRebalanceListener {
         if (!toPause.isEmpty()) consumer.pause(toPause);
         if (!toResume.isEmpty()) consumer.resume(toResume);
         pausedFull = full && !assigned.isEmpty();
+        if (pausedFull && receiver.canResume()) consumer.wakeup(); // drained meanwhile: its wakeup may have been missed
     }
 
     /** The receiver has room again: if this poller sleeps in a paused poll, wake it. */

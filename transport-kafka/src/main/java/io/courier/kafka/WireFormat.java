@@ -5,7 +5,6 @@ import io.courier.Message;
 import io.courier.spi.support.WireHeaders;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
-import java.util.Set;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.header.Header;
@@ -23,17 +22,18 @@ import org.slf4j.LoggerFactory;
  */
 final class WireFormat {
     private static final Logger log = LoggerFactory.getLogger(WireFormat.class);
-    private static final Set<String> TRANSPORT_HEADERS = Set.of(WireHeaders.ID, WireHeaders.DESTINATION,
-            WireHeaders.ATTEMPT, WireHeaders.NOT_BEFORE, WireHeaders.REDELIVER_AT);
 
     private WireFormat() {}
 
-    /** The record for a first send. */
-    static ProducerRecord<byte[], byte[]> toRecord(String topic, Integer partition, Message m) {
+    /**
+     * The record for a first send; {@code destination} is the UTF-8 of {@code m.destination().toString()}, computed
+     * once per destination by the caller.
+     */
+    static ProducerRecord<byte[], byte[]> toRecord(String topic, Integer partition, Message m, byte[] destination) {
         Headers h = new RecordHeaders();
         for (var e : m.headers().entrySet()) h.add(e.getKey(), utf8(e.getValue()));
         h.add(WireHeaders.ID, utf8(m.id()));
-        h.add(WireHeaders.DESTINATION, utf8(m.destination().toString()));
+        h.add(WireHeaders.DESTINATION, destination);
         if (m.notBefore() != null) h.add(WireHeaders.NOT_BEFORE, utf8(Long.toString(m.notBefore().toEpochMilli())));
         byte[] key = m.orderingKey() == null ? null : utf8(m.orderingKey());
         return new ProducerRecord<>(topic, partition, key, m.payload(), h);
@@ -58,48 +58,72 @@ final class WireFormat {
         return new ProducerRecord<>(topic, null, original.key(), original.value(), h);
     }
 
-    /** The message a record carries; {@code group} is the destination's group when the record has none. */
-    static Message toMessage(ConsumerRecord<byte[], byte[]> r, Destination fallback) {
-        String id = header(r, WireHeaders.ID);
-        String dest = header(r, WireHeaders.DESTINATION);
-        Destination destination = fallback;
-        if (dest != null) {
-            try { destination = Destination.parse(dest); } catch (IllegalArgumentException e) { /* keep fallback */ }
-        }
-        Message.Builder b = Message.to(destination)
-                .id(id != null && !id.isEmpty() && id.length() <= 128 ? id : r.topic() + "-" + r.partition() + "-" + r.offset())
-                .payload(r.value() == null ? new byte[0] : r.value());
-        if (r.key() != null) b.orderingKey(new String(r.key(), StandardCharsets.UTF_8));
-        long nb = millis(r, WireHeaders.NOT_BEFORE);
-        if (nb > 0) b.notBefore(Instant.ofEpochMilli(nb));
-        for (Header h : r.headers()) {
-            if (TRANSPORT_HEADERS.contains(h.key())) continue;
-            try {
-                b.header(h.key(), h.value() == null ? "" : new String(h.value(), StandardCharsets.UTF_8));
-            } catch (RuntimeException e) {
-                log.debug("dropping header with an invalid name from {}-{}@{}: {}", r.topic(), r.partition(), r.offset(), e.getMessage());
+    /** What a record carries: its message, its {@code courier-attempt} (1 when absent) and when it is due (epoch ms, 0: now). */
+    record Incoming(Message message, int attempt, long dueAt) {}
+
+    /**
+     * Reads records of one queue on its poll thread, in one pass over each record's headers. Not thread-safe: it
+     * remembers the last destination header it parsed, since the records of a queue nearly all carry the same one.
+     */
+    static final class Reader {
+        private final Destination fallback;
+        private byte[] lastDestinationBytes;
+        private Destination lastDestination;
+
+        /** {@code fallback}: the destination of a record that names none (from a plain producer). */
+        Reader(Destination fallback) { this.fallback = fallback; }
+
+        Incoming read(ConsumerRecord<byte[], byte[]> r) {
+            String id = null;
+            byte[] dest = null;
+            long attempt = -1, notBefore = 0, redeliverAt = 0;
+            Message.Builder b = Message.to(fallback);
+            for (Header h : r.headers()) {
+                String k = h.key();
+                byte[] v = h.value();
+                switch (k) {
+                    case WireHeaders.ID -> id = v == null ? null : new String(v, StandardCharsets.UTF_8);
+                    case WireHeaders.DESTINATION -> dest = v;
+                    case WireHeaders.ATTEMPT -> attempt = digits(v);
+                    case WireHeaders.NOT_BEFORE -> notBefore = Math.max(0, digits(v));
+                    case WireHeaders.REDELIVER_AT -> redeliverAt = Math.max(0, digits(v));
+                    default -> {
+                        try {
+                            b.header(k, v == null ? "" : new String(v, StandardCharsets.UTF_8));
+                        } catch (RuntimeException e) {
+                            log.debug("dropping header with an invalid name from {}-{}@{}: {}", r.topic(), r.partition(), r.offset(), e.getMessage());
+                        }
+                    }
+                }
             }
+            b.destination(destination(dest))
+                    .id(id != null && !id.isEmpty() && id.length() <= 128 ? id : r.topic() + "-" + r.partition() + "-" + r.offset())
+                    .payload(r.value() == null ? new byte[0] : r.value());
+            if (r.key() != null) b.orderingKey(new String(r.key(), StandardCharsets.UTF_8));
+            if (notBefore > 0) b.notBefore(Instant.ofEpochMilli(notBefore));
+            return new Incoming(b.build(), attempt < 1 || attempt > Integer.MAX_VALUE ? 1 : (int) attempt, Math.max(notBefore, redeliverAt));
         }
-        return b.build();
+
+        private Destination destination(byte[] header) {
+            if (header == null) return fallback;
+            if (java.util.Arrays.equals(header, lastDestinationBytes)) return lastDestination;
+            Destination d;
+            try { d = Destination.parse(new String(header, StandardCharsets.UTF_8)); } catch (IllegalArgumentException e) { d = fallback; }
+            lastDestinationBytes = header;
+            lastDestination = d;
+            return d;
+        }
     }
 
-    /** {@code courier-attempt} of a record, 1 when absent or unreadable. */
-    static int attempt(ConsumerRecord<byte[], byte[]> r) {
-        String a = header(r, WireHeaders.ATTEMPT);
-        try { return a == null ? 1 : Math.max(1, Integer.parseInt(a)); } catch (NumberFormatException e) { return 1; }
-    }
-
-    /** When a record may be delivered, epoch ms: the later of its not-before and redeliver-at headers, 0: now. */
-    static long dueAt(ConsumerRecord<byte[], byte[]> r) { return Math.max(millis(r, WireHeaders.NOT_BEFORE), millis(r, WireHeaders.REDELIVER_AT)); }
-
-    private static long millis(ConsumerRecord<byte[], byte[]> r, String name) {
-        String v = header(r, name);
-        try { return v == null ? 0 : Long.parseLong(v); } catch (NumberFormatException e) { return 0; }
-    }
-
-    private static String header(ConsumerRecord<byte[], byte[]> r, String name) {
-        Header h = r.headers().lastHeader(name);
-        return h == null || h.value() == null ? null : new String(h.value(), StandardCharsets.UTF_8);
+    /** A header value of ASCII digits as a number; -1 when absent, empty, too long or not all digits. */
+    static long digits(byte[] v) {
+        if (v == null || v.length == 0 || v.length > 18) return -1;
+        long n = 0;
+        for (byte c : v) {
+            if (c < '0' || c > '9') return -1;
+            n = n * 10 + (c - '0');
+        }
+        return n;
     }
 
     static byte[] utf8(String s) { return s.getBytes(StandardCharsets.UTF_8); }
