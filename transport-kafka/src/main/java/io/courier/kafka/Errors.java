@@ -2,6 +2,7 @@ package io.courier.kafka;
 
 import io.courier.AuthenticationException;
 import io.courier.CourierException;
+import io.courier.InvalidUrlException;
 import io.courier.PayloadTooLargeException;
 import io.courier.TransportUnavailableException;
 import java.util.concurrent.CompletionException;
@@ -30,6 +31,19 @@ final class Errors {
                     "Kafka record size: producer max.request.size=" + s.maxRequestSize + " (parameter max-request-size) and the broker's message.max.bytes / topic max.message.bytes");
         }
         return general(t, s, "send of message " + messageId + " to topic " + topic);
+    }
+
+    /**
+     * The creation of {@code topic} refused because fewer brokers than the replication factor are registered: with an
+     * explicit {@code replication-factor} larger than the cluster, a URL to fix; otherwise brokers are missing for now.
+     */
+    static CourierException replication(Throwable t, KafkaSettings s, int rf, int brokers, String topic) {
+        String why = "topic " + topic + " cannot be created with " + rf + " replicas at Kafka at " + s.bootstrap + " (" + t.getMessage() + ")";
+        if (s.replicationFactor > 0 && s.replicationFactor > brokers) {
+            return new InvalidUrlException("replication-factor=" + rf + " is more than the " + brokers + " brokers of the cluster: " + why
+                    + "; write replication-factor=" + brokers + " or fewer, or leave it out (the smaller of 3 and the number of brokers)");
+        }
+        return new TransportUnavailableException(why + ": fewer brokers are alive than when Courier connected; bring them back, then send again", t);
     }
 
     /** Any other failure while talking to the cluster. */
