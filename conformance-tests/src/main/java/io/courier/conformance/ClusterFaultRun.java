@@ -80,6 +80,29 @@ public final class ClusterFaultRun {
     /** The fault of one scenario, run on its own thread while the senders send. */
     public interface Fault { void inject(String group, ClusterFaultRun run) throws Exception; }
 
+    /** Something asked of the cluster about a group: its leaders (for the printed lines), or a wait. */
+    public interface GroupQuery<T> { T ask(String group) throws Exception; }
+
+    /**
+     * The rolling restart: from 15 % of the answers, every node in turn is SIGKILLed and restarted 1.5 s later; the
+     * next one goes only once {@code caughtUp} returns (the operator's rule: every replica of the group in sync again).
+     */
+    public static Fault rollingRestart(String broker, List<String> nodes, GroupQuery<?> leaders, GroupQuery<?> caughtUp) {
+        return (g, run) -> {
+            run.awaitSent(0.15);
+            for (String n : nodes) {
+                Object before = leaders.ask(g);
+                brokers(broker, "kill", n);
+                run.mark("killed node " + n + " (leaders were " + before + ")");
+                Thread.sleep(1_500);
+                brokers(broker, "restart", n);
+                run.mark("node " + n + " back");
+                caughtUp.ask(g);
+                run.mark("every replica in sync again (leaders " + leaders.ask(g) + ")");
+            }
+        };
+    }
+
     final Cluster cluster;
     final String label;
     final long t0 = System.nanoTime();

@@ -137,20 +137,9 @@ class KafkaClusterFaultTest {
 
     @Test
     void rollingRestartOfEveryNode() throws Exception {
-        Result r = ClusterFaultRun.run(CLUSTER, "rolling", (g, run) -> {
-            run.awaitSent(0.15);
-            for (int n = 1; n <= 3; n++) {
-                Map<Integer, List<Integer>> before = leaders(g);
-                brokers("kafka", "kill", "" + n);
-                run.mark("killed node " + n + " (leaders were " + before + ")");
-                Thread.sleep(1_500);
-                brokers("kafka", "restart", "" + n);
-                run.mark("node " + n + " back");
-                // the operator's rule: the next node goes only when every partition has its 3 replicas in sync again
-                awaitFullIsr(g, Duration.ofSeconds(60));
-                run.mark("every partition's ISR full again (leaders " + leaders(g) + ")");
-            }
-        });
+        // the next node goes only when every partition has its 3 replicas in sync again
+        Result r = ClusterFaultRun.run(CLUSTER, "rolling", ClusterFaultRun.rollingRestart("kafka", List.of("1", "2", "3"),
+                KafkaClusterFaultTest::leaders, g -> awaitFullIsr(g, Duration.ofSeconds(60))));
         r.check();
     }
 
@@ -194,11 +183,11 @@ class KafkaClusterFaultTest {
     }
 
     /** Waits until every partition of the group's topic has all 3 replicas in its ISR, at most {@code bound}. */
-    static void awaitFullIsr(String g, Duration bound) throws Exception {
+    static boolean awaitFullIsr(String g, Duration bound) throws Exception {
         long deadline = System.nanoTime() + bound.toNanos();
         while (true) {
             try {
-                if (describe(topic(g)).partitions().stream().allMatch(p -> p.isr().size() == 3 && p.leader() != null)) return;
+                if (describe(topic(g)).partitions().stream().allMatch(p -> p.isr().size() == 3 && p.leader() != null)) return true;
             } catch (Exception e) {
                 if (System.nanoTime() > deadline) throw e;
             }

@@ -112,20 +112,9 @@ class NatsClusterFaultTest {
 
     @Test
     void rollingRestartOfEveryNode() throws Exception {
-        Result r = ClusterFaultRun.run(CLUSTER, "rolling", (g, run) -> {
-            run.awaitSent(0.15);
-            for (String n : List.of("1", "2", "3")) {
-                String leader = leaderOf(g);
-                brokers("kill", n);
-                run.mark("killed n" + n + " (the stream's leader was " + leader + ")");
-                Thread.sleep(1_500);
-                brokers("restart", n);
-                run.mark("n" + n + " back (healthz ok)");
-                // the operator's rule: the next node goes only when the restarted one has caught up with the stream
-                awaitReplicasCurrent(g, Duration.ofSeconds(60));
-                run.mark("every replica of the stream current (leader " + leaderOf(g) + ")");
-            }
-        });
+        // the next node goes only when every replica of the stream is current (caught up) again
+        Result r = ClusterFaultRun.run(CLUSTER, "rolling", ClusterFaultRun.rollingRestart("nats", List.of("1", "2", "3"),
+                NatsClusterFaultTest::leaderOf, g -> awaitReplicasCurrent(g, Duration.ofSeconds(60))));
         r.check();
     }
 
@@ -202,12 +191,12 @@ class NatsClusterFaultTest {
     }
 
     /** Waits until the stream has a leader and every follower is current (caught up), at most {@code bound}. */
-    static void awaitReplicasCurrent(String g, Duration bound) throws Exception {
+    static boolean awaitReplicasCurrent(String g, Duration bound) throws Exception {
         long deadline = System.nanoTime() + bound.toNanos();
         while (true) {
             StreamInfo info = streamInfo(g);
             var replicas = info.getClusterInfo().getReplicas();
-            if (replicas != null && replicas.size() == 2 && replicas.stream().allMatch(r -> r.isCurrent() && !r.isOffline())) return;
+            if (replicas != null && replicas.size() == 2 && replicas.stream().allMatch(r -> r.isCurrent() && !r.isOffline())) return true;
             if (System.nanoTime() > deadline) throw new IllegalStateException("the replicas of stream " + Naming.stream(g) + " are not current after " + bound.toSeconds() + " s");
             Thread.sleep(200);
         }
