@@ -163,6 +163,13 @@ public final class ClusterFaultRun {
             assertEquals(0, lost, "messages answered OK but never delivered (e.g. " + lostSample + "): " + this);
             assertEquals(0, gaveUp, "messages still refused after resending them: " + this);
         }
+
+        /** For an outage ({@link #outageEnds}): some sends were refused, and none started during it was answered OK. */
+        public void checkOutage(String outage) {
+            check();
+            assertTrue(refused > 0, "with " + outage + " no send was refused: " + this);
+            assertEquals(0, okDuringOutage, "sends were answered OK during the outage (" + outage + "): " + this);
+        }
     }
 
     /** Runs one scenario on a new group {@code cluster-NAME-<random>} and returns its counts. */
@@ -199,7 +206,8 @@ public final class ClusterFaultRun {
                 }
             });
             assertTrue(sendersDone.await(3, TimeUnit.MINUTES), "the senders did not finish within 3 minutes");
-            faultThread.join(TimeUnit.MINUTES.toMillis(2));
+            faultThread.join(TimeUnit.MINUTES.toMillis(4)); // three restarts take up to 70 s each on a busy machine
+            if (faultThread.isAlive()) throw new AssertionError("the fault injection was still running 4 minutes after the senders finished");
             if (faultFailure[0] != null) throw new AssertionError("the fault injection failed: " + faultFailure[0], faultFailure[0]);
             run.mark("all sends answered: ok " + run.ok.size() + ", refused " + run.refused.sum());
             long deadline = System.nanoTime() + DRAIN_BOUND.toNanos();

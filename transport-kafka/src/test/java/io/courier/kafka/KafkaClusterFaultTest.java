@@ -43,7 +43,7 @@ import org.junit.jupiter.api.Timeout;
  * {@code min.insync.replicas=2}. Lost must be 0; a refused send must be a {@code TransportUnavailableException}.
  * The cluster is started here and stopped in {@link AfterAll}; the Kafka jars are fetched by the script when missing.
  */
-@Timeout(value = 4, unit = TimeUnit.MINUTES)
+@Timeout(value = 6, unit = TimeUnit.MINUTES) // a rolling restart took 222 s at load average ~36 on 2 cores
 class KafkaClusterFaultTest {
     static final String HOSTS = "127.0.0.1:9301,127.0.0.1:9302,127.0.0.1:9303";
     /** send-timeout 5s: a send that cannot reach 2 in-sync replicas fails after 5 s, not the default 30 s. */
@@ -129,9 +129,7 @@ class KafkaClusterFaultTest {
             brokers("kafka", "restart", leader + "," + second);
             run.mark("both back (started)");
         });
-        r.check();
-        assertTrue(r.refused() > 0, "with two of three nodes gone for 10 s no send was refused: " + r);
-        assertEquals(0, r.okDuringOutage(), "sends were answered OK while fewer than min.insync.replicas were alive: " + r);
+        r.checkOutage("two of three nodes gone for 10 s, fewer than min.insync.replicas alive");
         assertTrue(r.longestRefusal() < 15, "a refused send took " + r.longestRefusal() + " s to fail (send-timeout 5s): " + r);
     }
 
