@@ -314,6 +314,19 @@ public final class ClusterFaultRun {
     }
 
     /**
+     * The failure of the first send to a new group {@code cluster-NAME-<random>} on {@code url} (within 30 s), as
+     * {@code type}: fails the test when the send succeeds or fails with another type.
+     */
+    public static <T extends Throwable> T firstSendFailure(String url, String name, Class<T> type) throws Exception {
+        try (Courier c = Courier.connect(url)) {
+            String g = "cluster-" + name + "-" + UUID.randomUUID().toString().substring(0, 8);
+            var e = org.junit.jupiter.api.Assertions.assertThrows(java.util.concurrent.ExecutionException.class,
+                    () -> c.send(Message.to(Destination.any(g)).payload("x").build()).get(30, TimeUnit.SECONDS));
+            return org.junit.jupiter.api.Assertions.assertInstanceOf(type, e.getCause(), String.valueOf(e.getCause()));
+        }
+    }
+
+    /**
      * {@code scripts/brokers cluster ACTION BROKER [NODE]}, bounded by 120 s; its output goes to
      * {@code target/BROKER-cluster-ACTION.log} and is printed, and into the exception when it fails.
      */

@@ -8,6 +8,8 @@ import io.courier.TransportUnavailableException;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import org.apache.kafka.common.errors.AuthorizationException;
+import org.apache.kafka.common.errors.InvalidProducerEpochException;
+import org.apache.kafka.common.errors.OutOfOrderSequenceException;
 import org.apache.kafka.common.errors.RecordTooLargeException;
 import org.apache.kafka.common.errors.RetriableException;
 import org.apache.kafka.common.errors.SaslAuthenticationException;
@@ -29,6 +31,13 @@ final class Errors {
         if (t instanceof RecordTooLargeException) {
             return new PayloadTooLargeException(messageId, size, limit,
                     "Kafka record size: producer max.request.size=" + s.maxRequestSize + " (parameter max-request-size) and the broker's message.max.bytes / topic max.message.bytes");
+        }
+        if (t instanceof OutOfOrderSequenceException || t instanceof InvalidProducerEpochException) {
+            // the idempotent producer's batch was refused after a leader change (its sequence or epoch no longer
+            // matches the new leader's state); the producer resets itself, and sending again is safe (at worst a duplicate)
+            return new TransportUnavailableException("send of message " + messageId + " to topic " + topic + " was refused by Kafka at "
+                    + s.bootstrap + " after a partition leader change (" + t.getClass().getSimpleName() + ": " + t.getMessage()
+                    + "); send it again (at worst a duplicate)", t);
         }
         return general(t, s, "send of message " + messageId + " to topic " + topic);
     }

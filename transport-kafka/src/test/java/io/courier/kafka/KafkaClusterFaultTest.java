@@ -2,14 +2,9 @@ package io.courier.kafka;
 
 import static io.courier.conformance.ClusterFaultRun.brokers;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertInstanceOf;
-import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.courier.Courier;
-import io.courier.Destination;
 import io.courier.InvalidUrlException;
-import io.courier.Message;
 import io.courier.conformance.ClusterFaultRun;
 import io.courier.spi.TransportUrl;
 import io.courier.conformance.ClusterFaultRun.Result;
@@ -18,8 +13,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.TreeMap;
-import java.util.UUID;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import org.apache.kafka.clients.admin.Admin;
@@ -144,13 +137,8 @@ class KafkaClusterFaultTest {
     @Test
     void moreReplicasThanBrokersAreRefusedNamingTheParameter() throws Exception {
         // before: a plain CourierException "creating topic … failed at Kafka at …: InvalidReplicationFactorException"
-        try (Courier c = Courier.connect("kafka://" + HOSTS + "?replication-factor=4&send-timeout=5s")) {
-            String g = "cluster-rf4-" + UUID.randomUUID().toString().substring(0, 8);
-            var e = assertThrows(ExecutionException.class,
-                    () -> c.send(Message.to(Destination.any(g)).payload("x").build()).get(30, TimeUnit.SECONDS));
-            InvalidUrlException t = assertInstanceOf(InvalidUrlException.class, e.getCause(), String.valueOf(e.getCause()));
-            assertTrue(t.getMessage().contains("replication-factor=4") && t.getMessage().contains("3 brokers"), t.getMessage());
-        }
+        var t = ClusterFaultRun.firstSendFailure("kafka://" + HOSTS + "?replication-factor=4&send-timeout=5s", "rf4", InvalidUrlException.class);
+        assertTrue(t.getMessage().contains("replication-factor=4") && t.getMessage().contains("3 brokers"), t.getMessage());
     }
 
     @Test
