@@ -20,6 +20,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.common.errors.InvalidReplicationFactorException;
 import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -50,6 +51,8 @@ final class KafkaTransport implements Transport {
     private final Admin admin;
     private final KafkaProducer<byte[], byte[]> producer;
     private final int replicationFactor;
+    /** Brokers of the cluster when it was opened, for the error of a replication factor larger than that. */
+    private final int brokers;
     private final Capabilities capabilities;
     private final Map<String, CompletableFuture<Integer>> partitionCounts = new ConcurrentHashMap<>();
     /** Per topic being created: completes once the last send queued behind the creation was handed to the producer. */
@@ -59,12 +62,13 @@ final class KafkaTransport implements Transport {
     private final Map<Destination, Route> routes = new ConcurrentHashMap<>();
     private final AtomicBoolean closed = new AtomicBoolean();
 
-    private KafkaTransport(KafkaSettings settings, Admin admin, int replicationFactor) {
+    private KafkaTransport(KafkaSettings settings, Admin admin, int replicationFactor, int brokers) {
         this.settings = settings;
         this.topics = new Topics(settings.topicPrefix);
         this.watch = new ConnectionWatch("bootstrap=" + settings.bootstrap);
         this.admin = admin;
         this.replicationFactor = replicationFactor;
+        this.brokers = brokers;
         this.producer = new KafkaProducer<>(settings.producer());
         this.capabilities = new Capabilities(maxPayloadBytes(settings), true, false, Duration.ofSeconds(1), Map.of());
     }
@@ -88,7 +92,7 @@ final class KafkaTransport implements Transport {
         try {
             int nodes = admin.describeCluster().nodes().get(s.connectTimeout.toMillis(), TimeUnit.MILLISECONDS).size();
             int rf = s.replicationFactor > 0 ? s.replicationFactor : Math.max(1, Math.min(3, nodes));
-            KafkaTransport t = new KafkaTransport(s, admin, rf);
+            KafkaTransport t = new KafkaTransport(s, admin, rf, nodes);
             log.info("kafka transport open bootstrap={} brokers={} replicationFactor={} partitions={} maxPayloadBytes={}",
                     s.bootstrap, nodes, rf, s.partitions, t.capabilities.maxPayloadBytes());
             return t;
@@ -240,6 +244,8 @@ final class KafkaTransport implements Transport {
                     if (e2 == null) out.complete(d.get(topic).partitions().size());
                     else out.completeExceptionally(Errors.general(e2, settings, "describing topic " + topic));
                 });
+            } else if (t instanceof InvalidReplicationFactorException) {
+                out.completeExceptionally(Errors.replication(t, settings, replicationFactor, brokers, topic));
             } else {
                 watch.failure(t);
                 out.completeExceptionally(Errors.general(t, settings, "creating topic " + topic));
