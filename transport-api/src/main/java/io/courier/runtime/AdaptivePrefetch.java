@@ -4,8 +4,8 @@ import java.time.Duration;
 
 /**
  * The prefetch window of a subscription whose user did not set {@code prefetch}: how many deliveries it may hold
- * unsettled right now. It starts at {@code start}, doubles (up to {@code cap}) each time a receive filled the window
- * (a backlog keeps it full) after a window's worth of deliveries was handled since the last change (the handlers keep up), and is
+ * unsettled right now. It starts at {@code start}, doubles (up to {@code cap}) each time the window limited a receive
+ * (it got all it asked for, or the window is full: a backlog) after a window's worth of deliveries was handled since the last change (the handlers keep up), and is
  * bounded by the handlers' speed: a buffered delivery must not wait longer than half the ack deadline, so the window
  * is at most {@code concurrency × (ackDeadline / 2) / mean handler time}. When the handlers slow down the window
  * shrinks to that bound (never below {@code concurrency}); it grows again only once the bound is twice the window
@@ -55,9 +55,12 @@ final class AdaptivePrefetch {
         if (bound < window) change(Math.max(floor, bound));
     }
 
-    /** A receive got {@code got} deliveries, leaving {@code unsettled} held: grows when the backlog filled the window. */
-    synchronized void received(int got, int unsettled) {
-        if (!adaptive || window >= cap || got == 0 || unsettled < window || handledSinceChange < window) return;
+    /**
+     * A receive asked for {@code asked} and got {@code got}, leaving {@code unsettled} held: grows when a backlog limits
+     * the fetch by the window (the receive got all it asked for, or the window is full).
+     */
+    synchronized void received(int asked, int got, int unsettled) {
+        if (!adaptive || window >= cap || got == 0 || (got < asked && unsettled < window) || handledSinceChange < window) return;
         int next = Math.min(cap, window * 2);
         if (next <= bound()) change(next);
     }

@@ -61,8 +61,9 @@ public final class SubscriptionRuntime implements Subscription {
     private Thread leaseThread;
     private Runnable stopCountingInFlight = () -> { };
     private final AdaptivePrefetch prefetch;
-    /** Fetch thread only: deliveries accepted since the last room check, and the window last told to the receiver. */
+    /** Fetch thread only: deliveries accepted since the last room check, the room it gave, the window last told to the receiver. */
     private int acceptedSinceRoom;
+    private int askedLast;
     private int windowTold;
 
     public SubscriptionRuntime(SubscriptionHost host, SubscriptionOptions options, Handler handler, Consumer<SubscriptionRuntime> onClosed) {
@@ -100,8 +101,10 @@ public final class SubscriptionRuntime implements Subscription {
     // ---------------------------------------------------------------- fetching
 
     private int awaitRoom(Duration maxWait) throws InterruptedException {
-        prefetch.received(acceptedSinceRoom, settler.unsettledCount());
+        if (log.isTraceEnabled()) log.trace("room asked={} got={} unsettled={} window={}", askedLast, acceptedSinceRoom, settler.unsettledCount(), prefetch.window());
+        prefetch.received(askedLast, acceptedSinceRoom, settler.unsettledCount());
         acceptedSinceRoom = 0;
+        askedLast = 0;
         int window = prefetch.window();
         if (window != windowTold) {
             windowTold = window;
@@ -115,7 +118,8 @@ public final class SubscriptionRuntime implements Subscription {
                 if (left <= 0) return 0;
                 lock.wait(left);
             }
-            return closing ? 0 : Math.max(0, prefetch.window() - settler.unsettledCount());
+            askedLast = closing ? 0 : Math.max(0, prefetch.window() - settler.unsettledCount());
+            return askedLast;
         }
     }
 

@@ -16,7 +16,7 @@ class AdaptivePrefetchTest {
     private static void turnOver(AdaptivePrefetch p, long nanos) {
         int w = p.window();
         for (int i = 0; i < w; i++) p.handled(nanos);
-        p.received(w, w);
+        p.received(w, w, w);
     }
 
     @Test
@@ -30,6 +30,14 @@ class AdaptivePrefetchTest {
     }
 
     @Test
+    void growsWhenAReceiveGotAllItAskedForThoughFastHandlersAlreadySettledThem() {
+        AdaptivePrefetch p = AdaptivePrefetch.adaptive(16, 512, 1, DEADLINE);
+        for (int i = 0; i < 16; i++) p.handled(FAST);
+        p.received(16, 16, 0);
+        assertEquals(32, p.window());
+    }
+
+    @Test
     void stopsAtTheCap() {
         AdaptivePrefetch p = AdaptivePrefetch.adaptive(16, 512, 1, DEADLINE);
         for (int i = 0; i < 20; i++) turnOver(p, FAST);
@@ -40,12 +48,12 @@ class AdaptivePrefetchTest {
     void doesNotGrowWithoutABacklogOrBeforeAWindowWasHandled() {
         AdaptivePrefetch p = AdaptivePrefetch.adaptive(16, 512, 1, DEADLINE);
         for (int i = 0; i < 100; i++) p.handled(FAST);
-        p.received(3, 3); // the broker had only 3: the window is not the limit
+        p.received(16, 3, 3); // the broker had only 3: the window is not the limit
         assertEquals(16, p.window());
-        p.received(0, 16); // nothing arrived
+        p.received(16, 0, 16); // nothing arrived
         assertEquals(16, p.window());
         AdaptivePrefetch fresh = AdaptivePrefetch.adaptive(16, 512, 1, DEADLINE);
-        fresh.received(16, 16); // full, but no handler has finished yet
+        fresh.received(16, 16, 16); // full, but no handler has finished yet
         assertEquals(16, fresh.window());
     }
 
