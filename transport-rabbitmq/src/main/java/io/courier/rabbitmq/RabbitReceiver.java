@@ -91,7 +91,8 @@ final class RabbitReceiver implements Receiver {
     /**
      * Bounds what the broker pushes by the runtime's new window: {@code basic.qos} applies to consumers started after
      * it, so each consumer is cancelled and started again (its buffered and unacked deliveries stay valid on the same
-     * channel). The runtime changes the window a few times per subscription (doubling, or shrinking for a slow
+     * channel). Ordering sub-queue consumers are not: a single active consumer cancelled while its deliveries run
+     * would hand the key to another member at once (C9); they keep the window they were started with. The runtime changes the window a few times per subscription (doubling, or shrinking for a slow
      * handler); a failure keeps the old consumers and is logged.
      */
     @Override
@@ -100,12 +101,13 @@ final class RabbitReceiver implements Receiver {
         if (closing || ch == null || !ch.isOpen()) return;
         try {
             ch.basicQos(Math.min(window, spec.prefetch()));
-            List<String> old = new ArrayList<>(consumerTags);
-            List<Runnable> again = new ArrayList<>(consumers);
-            consumerTags.clear();
-            consumers.clear();
-            for (String tag : old) ch.basicCancel(tag);
-            for (Runnable c : again) c.run();
+            for (int i = 0; i < consumers.size(); i++) {
+                Runnable again = consumers.get(i);
+                if (again == null) continue; // an ordering sub-queue's consumer: never restarted (C9)
+                ch.basicCancel(consumerTags.get(i));
+                consumerTags.set(i, null);
+                again.run();
+            }
             log.debug("transport=rabbitmq {} prefetch window {}", name, window);
         } catch (IOException | RuntimeException e) {
             log.warn("transport=rabbitmq {}: could not change the prefetch window to {}: {}", name, window, e.toString());
@@ -113,14 +115,21 @@ final class RabbitReceiver implements Receiver {
     }
 
     private void consume(String queue, Destination destination) throws IOException {
-        consumers.add(() -> {
+        consume(queue, destination, -1);
+    }
+
+    /** Starts a consumer of {@code queue}, appended ({@code slot} −1) or in place of the consumer at {@code slot}. */
+    private void consume(String queue, Destination destination, int slot) throws IOException {
+        int at = slot >= 0 ? slot : consumers.size();
+        Runnable again = queue.contains("~key-") ? null : () -> {
             try {
-                consume(queue, destination);
+                consume(queue, destination, at);
             } catch (IOException e) {
                 throw new java.io.UncheckedIOException(e);
             }
-        });
-        consumerTags.add(channel.basicConsume(queue, false, new DefaultConsumer(channel) {
+        };
+        if (slot < 0) { consumers.add(again); consumerTags.add(null); }
+        consumerTags.set(at, channel.basicConsume(queue, false, new DefaultConsumer(channel) {
             @Override
             public void handleDelivery(String consumerTag, Envelope envelope, AMQP.BasicProperties props, byte[] body) {
                 arrived(queue, destination, envelope, props, body);
