@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
+import java.util.function.IntSupplier;
 import java.util.function.LongSupplier;
 
 /**
@@ -15,7 +16,7 @@ import java.util.function.LongSupplier;
  * @param <T> a queued ack (the runtime's delivery)
  */
 final class AckBatcher<T> {
-    private final int batchMax;
+    private final IntSupplier batchMax;
     private final long maxDelayNanos;
     private final LongSupplier nanoClock;
     private final Consumer<List<T>> sink;
@@ -25,6 +26,11 @@ final class AckBatcher<T> {
     private volatile long oldestNanos;
 
     AckBatcher(int batchMax, long maxDelayNanos, LongSupplier nanoClock, Consumer<List<T>> sink) {
+        this(() -> batchMax, maxDelayNanos, nanoClock, sink);
+    }
+
+    /** {@code batchMax} is read at each {@link #due()}: it follows an adaptive prefetch window. */
+    AckBatcher(IntSupplier batchMax, long maxDelayNanos, LongSupplier nanoClock, Consumer<List<T>> sink) {
         this.batchMax = batchMax;
         this.maxDelayNanos = maxDelayNanos;
         this.nanoClock = nanoClock;
@@ -39,7 +45,7 @@ final class AckBatcher<T> {
     /** Whether enough acks are queued, or the oldest waited long enough, to flush now. */
     boolean due() {
         int n = count.get();
-        return n > 0 && (n >= batchMax || nanoClock.getAsLong() - oldestNanos >= maxDelayNanos);
+        return n > 0 && (n >= batchMax.getAsInt() || nanoClock.getAsLong() - oldestNanos >= maxDelayNanos);
     }
 
     boolean isEmpty() { return queued.isEmpty(); }

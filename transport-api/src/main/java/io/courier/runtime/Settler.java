@@ -15,6 +15,7 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.IntSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -43,13 +44,18 @@ final class Settler {
 
     /** {@code onChange} runs whenever a delivery stops counting against the prefetch. */
     Settler(SubscriptionHost host, SubscriptionOptions options, Receiver receiver, Runnable onChange, String where) {
+        this(host, options, receiver, onChange, where, options::prefetch);
+    }
+
+    /** {@code window}: the current prefetch window; acks are handed over in batches of a quarter of it (at most 64). */
+    Settler(SubscriptionHost host, SubscriptionOptions options, Receiver receiver, Runnable onChange, String where, IntSupplier window) {
         this.host = host;
         this.options = options;
         this.receiver = receiver;
         this.onChange = onChange;
         this.where = where;
-        int batch = Math.max(1, Math.min(ACK_BATCH_MAX, options.prefetch() / 4));
-        this.acks = new AckBatcher<>(batch, ACK_DELAY_MAX_NANOS, System::nanoTime, this::handAcks);
+        this.acks = new AckBatcher<>(() -> Math.max(1, Math.min(ACK_BATCH_MAX, window.getAsInt() / 4)), ACK_DELAY_MAX_NANOS,
+                System::nanoTime, this::handAcks);
     }
 
     RuntimeDelivery track(Received r) {

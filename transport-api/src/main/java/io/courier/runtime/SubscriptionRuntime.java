@@ -27,7 +27,8 @@ import org.slf4j.MDC;
 
 /**
  * The shared runtime of one subscription, written once for every transport, assembled from small parts: a
- * {@link FetchLoop} that never holds more than {@code prefetch} unsettled deliveries (C11); {@code concurrency}
+ * {@link FetchLoop} that never holds more than the prefetch window ({@link AdaptivePrefetch}: the fixed
+ * {@code prefetch}, or one adapting up to it) of unsettled deliveries (C11); {@code concurrency}
  * long-lived worker virtual threads taking fetched deliveries in order, one at a time per ordering key
  * ({@link KeySequencer}, C9); the {@link SettlementPolicy} deciding ack, retry or dead letter (C7, C15), carried
  * out once per delivery by the {@link Settler} with coalesced acks; a lease thread of its own extending leases while
@@ -59,6 +60,11 @@ public final class SubscriptionRuntime implements Subscription {
     private Thread fetcher;
     private Thread leaseThread;
     private Runnable stopCountingInFlight = () -> { };
+    private final AdaptivePrefetch prefetch;
+    /** Fetch thread only: deliveries accepted since the last room check, the room it gave, the window last told to the receiver. */
+    private int acceptedSinceRoom;
+    private int askedLast;
+    private int windowTold;
 
     public SubscriptionRuntime(SubscriptionHost host, SubscriptionOptions options, Handler handler, Consumer<SubscriptionRuntime> onClosed) {
         this.host = host;
@@ -67,12 +73,16 @@ public final class SubscriptionRuntime implements Subscription {
         this.onClosed = onClosed;
         this.telemetry = host.telemetry();
         this.where = "transport=" + host.transportName() + " group=" + options.group() + " member=" + options.member();
+        this.prefetch = options.adaptivePrefetch()
+                ? AdaptivePrefetch.adaptive(SubscriptionOptions.startPrefetch(options.concurrency()), options.prefetch(), options.concurrency(), options.ackDeadline())
+                : AdaptivePrefetch.fixed(options.prefetch());
+        this.windowTold = prefetch.window();
     }
 
     /** Opens the receiver (blocking on the broker; its typed errors propagate) and starts fetching. */
     public void start() {
-        receiver = host.openReceiver(new ReceiverSpec(options.group(), options.member(), options.prefetch(), options.ackDeadline()));
-        settler = new Settler(host, options, receiver, this::wake, where);
+        receiver = host.openReceiver(new ReceiverSpec(options.group(), options.member(), options.prefetch(), options.ackDeadline(), prefetch.window()));
+        settler = new Settler(host, options, receiver, this::wake, where, prefetch::window);
         stopCountingInFlight = telemetry.inFlight(options.group(), settler::unsettledCount, options.prefetch());
         for (int i = 0; i < options.concurrency(); i++) {
             workers.add(Thread.ofVirtual().name("courier-handler-" + options.group() + "-" + i).start(this::workLoop));
@@ -80,8 +90,8 @@ public final class SubscriptionRuntime implements Subscription {
         fetchLoop = new FetchLoop(receiver, this::awaitRoom, options.pollWait(), this::accept, where, receiveHealth);
         fetcher = Thread.ofVirtual().name("courier-fetch-" + options.group()).start(fetchLoop);
         leaseThread = Thread.ofVirtual().name("courier-leases-" + options.group()).start(this::leaseLoop);
-        log.info("subscribed {} concurrency={} prefetch={} maxAttempts={}", where, options.concurrency(),
-                options.prefetch(), options.retry().maxAttempts());
+        log.info("subscribed {} concurrency={} prefetch={}{} maxAttempts={}", where, options.concurrency(),
+                options.prefetch(), options.adaptivePrefetch() ? " (adaptive from " + prefetch.window() + ")" : "", options.retry().maxAttempts());
     }
 
     private void wake() {
@@ -91,18 +101,30 @@ public final class SubscriptionRuntime implements Subscription {
     // ---------------------------------------------------------------- fetching
 
     private int awaitRoom(Duration maxWait) throws InterruptedException {
+        if (log.isTraceEnabled()) log.trace("room asked={} got={} unsettled={} window={}", askedLast, acceptedSinceRoom, settler.unsettledCount(), prefetch.window());
+        prefetch.received(askedLast, acceptedSinceRoom, settler.unsettledCount());
+        acceptedSinceRoom = 0;
+        askedLast = 0;
+        int window = prefetch.window();
+        if (window != windowTold) {
+            windowTold = window;
+            log.debug("prefetch window {} {}", where, window);
+            receiver.window(window);
+        }
         synchronized (lock) {
             long deadline = System.nanoTime() + maxWait.toNanos();
-            while (!closing && (paused || settler.unsettledCount() >= options.prefetch())) {
+            while (!closing && (paused || settler.unsettledCount() >= prefetch.window())) {
                 long left = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
                 if (left <= 0) return 0;
                 lock.wait(left);
             }
-            return closing ? 0 : options.prefetch() - settler.unsettledCount();
+            askedLast = closing ? 0 : Math.max(0, prefetch.window() - settler.unsettledCount());
+            return askedLast;
         }
     }
 
     private void accept(Received r) {
+        acceptedSinceRoom++;
         RuntimeDelivery d = settler.track(r);
         telemetry.consumed(options.group(), r.message().destination(), 1);
         if (r.attempt() > 1) telemetry.redelivered(options.group(), r.attempt());
@@ -152,7 +174,9 @@ public final class SubscriptionRuntime implements Subscription {
                 } finally {
                     span.end(failure);
                 }
-                telemetry.processed(options.group(), d.message().destination(), System.nanoTime() - d.startedNanos, failure);
+                long took = System.nanoTime() - d.startedNanos;
+                prefetch.handled(took);
+                telemetry.processed(options.group(), d.message().destination(), took, failure);
                 // still on the handler's thread: its ack is queued for the burst, not flushed at once
                 if (!d.isSettled()) {
                     settler.apply(d, SettlementPolicy.afterHandler(d.attempt(), failure, options.retry(), ThreadLocalRandom.current()));

@@ -63,6 +63,15 @@ public interface Receiver extends AutoCloseable {
      */
     default boolean awaitReady(Duration timeout) throws InterruptedException { return true; }
 
+    /**
+     * The runtime's current prefetch window, at most {@link ReceiverSpec#prefetch()}: from now on it holds at most
+     * {@code window} unsettled deliveries of this receiver. Called from the fetch thread when the window changes (a
+     * subscription without an explicit prefetch adapts it). A receiver whose broker pushes ahead of {@link #receive}
+     * (a consumer prefetch) should bound what it is pushed by it where that is cheap; pull receivers get it as the
+     * {@code max} of {@link #receive} anyway. The default does nothing.
+     */
+    default void window(int window) { }
+
     /** Stops receiving; unsettled deliveries are released for redelivery (C13). Idempotent. */
     @Override
     void close();

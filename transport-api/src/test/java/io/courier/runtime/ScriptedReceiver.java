@@ -22,6 +22,9 @@ public class ScriptedReceiver implements Receiver {
     public final List<Integer> ackCalls = new CopyOnWriteArrayList<>();
     public final List<Received> extended = new CopyOnWriteArrayList<>();
     public final CountDownLatch extendedOnce = new CountDownLatch(1);
+    /** Every window the runtime told ({@link Receiver#window}), and the largest {@code max} it asked receive for. */
+    public final List<Integer> windows = new CopyOnWriteArrayList<>();
+    public volatile int largestAsk;
     public final CountDownLatch nackEntered = new CountDownLatch(1);
     /** While set, nack blocks until it opens (a slow broker call). */
     public volatile CountDownLatch nackGate;
@@ -37,6 +40,7 @@ public class ScriptedReceiver implements Receiver {
 
     @Override
     public List<? extends Received> receive(int max, Duration wait) throws InterruptedException {
+        largestAsk = Math.max(largestAsk, max);
         List<Received> out = new ArrayList<>();
         Received first = script.poll(wait.toMillis(), TimeUnit.MILLISECONDS);
         if (first == null) return out;
@@ -68,6 +72,8 @@ public class ScriptedReceiver implements Receiver {
     @Override public boolean awaitReady(Duration timeout) throws InterruptedException {
         return readyGate.await(timeout.toMillis(), TimeUnit.MILLISECONDS);
     }
+
+    @Override public void window(int window) { windows.add(window); }
 
     @Override public void close() { closed = true; }
 }

@@ -38,6 +38,26 @@ class SubscriptionRuntimeTest {
     }
 
     @Test
+    void c11_withoutPrefetchTheWindowDoublesOnABacklogAndTheReceiverIsToldEachStep() throws Exception {
+        for (int i = 0; i < 3_000; i++) receiver.offer(m("m" + i, null), 1);
+        try (Subscription s = start(SubscriptionOptions.group("g"), d -> {})) {
+            assertTrue(Await.until(() -> receiver.acked.size() == 3_000, Duration.ofSeconds(20)));
+        }
+        assertEquals(List.of(32, 64, 128, 256, 512), receiver.windows);
+        assertTrue(receiver.largestAsk <= 512, "asked " + receiver.largestAsk); // room = window − unsettled
+    }
+
+    @Test
+    void c11_anExplicitPrefetchIsAFixedWindow() throws Exception {
+        for (int i = 0; i < 500; i++) receiver.offer(m("m" + i, null), 1);
+        try (Subscription s = start(SubscriptionOptions.group("g").prefetch(16), d -> {})) {
+            assertTrue(Await.until(() -> receiver.acked.size() == 500, Duration.ofSeconds(10)));
+        }
+        assertEquals(List.of(), receiver.windows);
+        assertTrue(receiver.largestAsk <= 16, "asked " + receiver.largestAsk);
+    }
+
+    @Test
     void c15_aFailingHandlerIsRetriedThenDeadLetteredOnItsLastAttempt() throws Exception {
         receiver.offer(m("early", null), 1);
         receiver.offer(m("last", null), 3);

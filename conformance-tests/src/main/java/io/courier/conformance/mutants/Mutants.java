@@ -107,7 +107,7 @@ public final class Mutants {
                                 : d.isSticky() ? Destination.sticky(g, d.member()) : Destination.any(g)).build();
                     }
                     @Override protected ReceiverSpec onOpen(ReceiverSpec s) {
-                        return new ReceiverSpec(merged(s.group()), s.member(), s.prefetch(), s.ackDeadline());
+                        return new ReceiverSpec(merged(s.group()), s.member(), s.prefetch(), s.ackDeadline(), s.window());
                     }
                     private static String merged(String group) { return group.replace('_', '.').replace('-', '.'); }
                 }),
