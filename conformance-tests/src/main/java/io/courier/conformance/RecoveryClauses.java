@@ -85,11 +85,31 @@ public abstract class RecoveryClauses extends FaultClauses {
         lossCheck(batch(g, 0, n).stream().map(Message::id).toList(), col, LONG);
         // what the dead consumer took (held, prefetched, or in pull requests the broker still served to it) comes back
         // as redeliveries within the bound above; the rest of the backlog is the drain rate's measure
-        double after = rateOf(col.seen().stream().filter(x -> x.attempt() == 1 && !held.contains(x.id())).toList());
-        System.out.printf("C18 on %s: steady %.0f msg/s, after the crash %.0f msg/s; the dead consumer's %d held messages back after %d ms%n",
-                fx.name(), steady, after, held.size(), col.seen().stream().filter(x -> held.contains(x.id())).mapToLong(Collector.Seen::atMillis).max().orElse(0) - killedAt);
-        if (after < steady / 2) steady = steadyNow("c18-steady-again", steady, n);
-        assertTrue(after >= steady / 2, String.format("after the crash the backlog drained at %.0f msg/s, below half the steady %.0f msg/s", after, steady));
+        List<Collector.Seen> rest = col.seen().stream().filter(x -> x.attempt() == 1 && !held.contains(x.id())).toList();
+        double after = rateOf(rest);
+        System.out.printf("C18 on %s: steady %.0f msg/s, after the crash %.0f msg/s (%d ms); the dead consumer's %d held messages back after %d ms%n",
+                fx.name(), steady, after, spanOf(rest), held.size(), col.seen().stream().filter(x -> held.contains(x.id())).mapToLong(Collector.Seen::atMillis).max().orElse(0) - killedAt);
+        if (!drainedInTime(rest, steady)) steady = steadyNow("c18-steady-again", steady, n);
+        assertTrue(drainedInTime(rest, steady), String.format("after the crash the backlog drained at %.0f msg/s (%d messages in %d ms), below half "
+                + "the steady %.0f msg/s (allowed: %d ms, with %d ms for scheduling)", after, rest.size(), spanOf(rest), steady, allowedSpan(rest.size(), steady), JITTER_MS));
+    }
+
+    /**
+     * Slack for a drain's duration: a fast transport drains 1,000 messages in a few milliseconds, where one scheduling
+     * pause of the shared machine would halve the rate measured (mem flaked: 11,430 against a steady 76,846 msg/s,
+     * once its default window grew to 512); a stall worth the name is far longer.
+     */
+    static final long JITTER_MS = 250;
+
+    /** Whether {@code seen} spans no longer than its messages take at half the steady rate, plus {@link #JITTER_MS}. */
+    static boolean drainedInTime(List<Collector.Seen> seen, double steady) { return spanOf(seen) <= allowedSpan(seen.size(), steady); }
+
+    static long allowedSpan(int messages, double steady) { return (long) (2 * messages * 1000 / steady) + JITTER_MS; }
+
+    /** Milliseconds from the first to the last of {@code seen}. */
+    static long spanOf(List<Collector.Seen> seen) {
+        long first = seen.stream().mapToLong(Collector.Seen::atMillis).min().orElse(0);
+        return seen.stream().mapToLong(Collector.Seen::atMillis).max().orElse(0) - first;
     }
 
     /**

@@ -78,7 +78,7 @@ final class PushReceiver implements Receiver {
         if (spec.member() != null) body.put("member", spec.member());
         body.put("url", server.url(path));
         body.put("secret", secret);
-        body.put("concurrency", Math.min(256, spec.prefetch()));
+        body.put("concurrency", Math.min(256, spec.window())); // the window it starts with: a slow handler must not get a whole adaptive cap pushed
         body.put("timeoutMs", pushTimeoutMs);
         body.put("leaseMs", Math.max(spec.ackDeadline().toMillis(), pushTimeoutMs + 1_000));
         body.put("maxAttempts", 1_000); // the runtime dead-letters at its maxAttempts; the hub only past this
