@@ -55,8 +55,6 @@ final class RabbitReceiver implements Receiver {
     private LeaseKeeper.Handle keeper;
     private final AtomicLong generation = new AtomicLong();
     private final List<String> consumerTags = new ArrayList<>();
-    /** What each consumer of {@link #consumerTags} (same index) reads: re-consumed when the window changes. */
-    private final List<Runnable> consumers = new ArrayList<>();
     private final Duration stall;
     private volatile boolean closing;
     private volatile boolean closed;
@@ -77,6 +75,9 @@ final class RabbitReceiver implements Receiver {
         topology.declareGroup(spec.group(), spec.member());
         channel = connection.createChannel();
         channel.addShutdownListener(this::channelLost);
+        // the runtime's starting window, fixed: basic.qos binds only consumers started after it, and re-consuming as
+        // an adaptive window grew raced the client's connection recovery (a consumer cancelled and never restarted:
+        // C2 "lost 9712 of 10000" across connection cuts in a clean-clone run)
         channel.basicQos(spec.window());
         consume(n.group(spec.group()), Destination.any(spec.group()));
         if (spec.member() != null) {
@@ -85,51 +86,11 @@ final class RabbitReceiver implements Receiver {
         }
         for (int i = 0; i < transport.settings.orderingQueues; i++) consume(n.ordered(spec.group(), i), Destination.any(spec.group()));
         keeper = LeaseKeeper.shared().every(Duration.ofMillis(100), "courier-rabbitmq-leases-" + spec.group(), this::expireLeases);
-        log.info("transport=rabbitmq receiver opened {} prefetch={} window={} ackDeadline={}", name, spec.prefetch(), spec.window(), spec.ackDeadline());
-    }
-
-    /**
-     * Bounds what the broker pushes by the runtime's new window: {@code basic.qos} applies to consumers started after
-     * it, so each consumer is cancelled and started again (its buffered and unacked deliveries stay valid on the same
-     * channel). Ordering sub-queue consumers are not: a single active consumer cancelled while its deliveries run
-     * would hand the key to another member at once (C9); they keep the window they were started with. The runtime changes the window a few times per subscription (doubling, or shrinking for a slow
-     * handler); a failure keeps the old consumers and is logged.
-     */
-    @Override
-    public synchronized void window(int window) {
-        Channel ch = channel;
-        if (closing || ch == null || !ch.isOpen()) return;
-        try {
-            ch.basicQos(Math.min(window, spec.prefetch()));
-            for (int i = 0; i < consumers.size(); i++) {
-                Runnable again = consumers.get(i);
-                if (again == null) continue; // an ordering sub-queue's consumer: never restarted (C9)
-                ch.basicCancel(consumerTags.get(i));
-                consumerTags.set(i, null);
-                again.run();
-            }
-            log.debug("transport=rabbitmq {} prefetch window {}", name, window);
-        } catch (IOException | RuntimeException e) {
-            log.warn("transport=rabbitmq {}: could not change the prefetch window to {}: {}", name, window, e.toString());
-        }
+        log.info("transport=rabbitmq receiver opened {} prefetch={} qos={} ackDeadline={}", name, spec.prefetch(), spec.window(), spec.ackDeadline());
     }
 
     private void consume(String queue, Destination destination) throws IOException {
-        consume(queue, destination, -1);
-    }
-
-    /** Starts a consumer of {@code queue}, appended ({@code slot} −1) or in place of the consumer at {@code slot}. */
-    private void consume(String queue, Destination destination, int slot) throws IOException {
-        int at = slot >= 0 ? slot : consumers.size();
-        Runnable again = queue.contains("~key-") ? null : () -> {
-            try {
-                consume(queue, destination, at);
-            } catch (IOException e) {
-                throw new java.io.UncheckedIOException(e);
-            }
-        };
-        if (slot < 0) { consumers.add(again); consumerTags.add(null); }
-        consumerTags.set(at, channel.basicConsume(queue, false, new DefaultConsumer(channel) {
+        consumerTags.add(channel.basicConsume(queue, false, new DefaultConsumer(channel) {
             @Override
             public void handleDelivery(String consumerTag, Envelope envelope, AMQP.BasicProperties props, byte[] body) {
                 arrived(queue, destination, envelope, props, body);
