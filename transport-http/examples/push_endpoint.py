@@ -40,6 +40,7 @@ class Push(BaseHTTPRequestHandler):
         pass
 
 
+ThreadingHTTPServer.request_queue_size = 128  # the listen backlog (5 by default): the hub pushes in parallel
 server = ThreadingHTTPServer(("127.0.0.1", int(sys.argv[1]) if len(sys.argv) > 1 else 0), Push)
 print("listening", server.server_address[1], flush=True)
 server.serve_forever()
