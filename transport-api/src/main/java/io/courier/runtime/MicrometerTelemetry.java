@@ -36,8 +36,8 @@ final class MicrometerTelemetry implements Telemetry {
     private final Gauges gauges;
     private final Map<String, DistributionSummary> acksPerCall = new ConcurrentHashMap<>();
 
-    /** One subscription's unsettled count and prefetch, summed into its group's gauges. */
-    private record Holder(IntSupplier unsettled, int prefetch) {}
+    /** One subscription's unsettled count and prefetch window (0 for none), summed into its group's gauges. */
+    private record Holder(IntSupplier unsettled, IntSupplier window) {}
 
     /** A gauge's identity in its registry: messaging system and group. */
     private record GaugeKey(String system, String group) {}
@@ -144,10 +144,10 @@ final class MicrometerTelemetry implements Telemetry {
     /**
      * Two gauges per group, registered once and held strongly (Micrometer holds a gauge's object weakly by default: a
      * method reference alone would be collected and read NaN): the in-flight sum over the group's subscriptions, and
-     * the prefetch use, that sum over the sum of their prefetch.
+     * the prefetch use, that sum over the sum of their current windows.
      */
     @Override
-    public Runnable inFlight(String group, IntSupplier unsettled, int prefetch) {
+    public Runnable inFlight(String group, IntSupplier unsettled, IntSupplier window) {
         GaugeKey key = new GaugeKey(system, group);
         Set<Holder> members = gauges.inFlight.computeIfAbsent(key, k -> {
             Set<Holder> set = ConcurrentHashMap.newKeySet();
@@ -155,11 +155,11 @@ final class MicrometerTelemetry implements Telemetry {
                     .tags("messaging.system", system, "messaging.consumer.group.name", group).register(registry);
             return set;
         });
-        if (prefetch > 0 && gauges.prefetchUse.add(key)) { // a subscription's (the hub's in-flight count has none); once
+        if (window != null && gauges.prefetchUse.add(key)) { // a subscription's (the hub's in-flight count has none); once
             Gauge.builder(PREFETCH_USED, members, MicrometerTelemetry::prefetchUse).strongReference(true)
                     .tags("messaging.system", system, "messaging.consumer.group.name", group).register(registry);
         }
-        Holder h = new Holder(unsettled, prefetch);
+        Holder h = new Holder(unsettled, window != null ? window : () -> 0);
         members.add(h);
         return () -> members.remove(h);
     }
@@ -177,9 +177,9 @@ final class MicrometerTelemetry implements Telemetry {
     }
 
     private static double prefetchUse(Set<Holder> holders) {
-        long prefetch = 0;
-        for (Holder h : holders) prefetch += h.prefetch();
-        return prefetch == 0 ? 0 : unsettled(holders) / prefetch;
+        long window = 0;
+        for (Holder h : holders) window += h.window().getAsInt();
+        return window == 0 ? 0 : unsettled(holders) / window;
     }
 
     private Counter groupCounter(String name, String group, String key, String value) {

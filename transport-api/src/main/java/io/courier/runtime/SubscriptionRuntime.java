@@ -83,7 +83,7 @@ public final class SubscriptionRuntime implements Subscription {
     public void start() {
         receiver = host.openReceiver(new ReceiverSpec(options.group(), options.member(), options.prefetch(), options.ackDeadline(), prefetch.window()));
         settler = new Settler(host, options, receiver, this::wake, where, prefetch::window);
-        stopCountingInFlight = telemetry.inFlight(options.group(), settler::unsettledCount, options.prefetch());
+        stopCountingInFlight = telemetry.inFlight(options.group(), settler::unsettledCount, prefetch::window);
         for (int i = 0; i < options.concurrency(); i++) {
             workers.add(Thread.ofVirtual().name("courier-handler-" + options.group() + "-" + i).start(this::workLoop));
         }

@@ -53,13 +53,14 @@ public interface Telemetry {
 
     /**
      * Adds one subscription's unsettled deliveries to the in-flight gauge of {@code group}, which shows the sum over
-     * the group's subscriptions of this Courier, and its {@code prefetch} to the group's prefetch-use gauge (unsettled
-     * over prefetch, 0 to 1); the returned action removes both again (at the subscription's close).
+     * the group's subscriptions of this Courier, and its prefetch {@code window} (read at each sample: an adaptive
+     * window changes) to the group's prefetch-use gauge (unsettled over window, 0 to 1); the returned action removes
+     * both again (at the subscription's close). {@code window} is null for a count with no prefetch.
      */
-    default Runnable inFlight(String group, IntSupplier unsettled, int prefetch) { return () -> { }; }
+    default Runnable inFlight(String group, IntSupplier unsettled, IntSupplier window) { return () -> { }; }
 
     /** An in-flight count with no prefetch (the hub's own, per group): the in-flight gauge only. */
-    default Runnable inFlight(String group, IntSupplier unsettled) { return inFlight(group, unsettled, 0); }
+    default Runnable inFlight(String group, IntSupplier unsettled) { return inFlight(group, unsettled, null); }
 
     /** The runtime handed {@code count} coalesced acks of {@code group} to its receiver in one call. */
     default void acksHanded(String group, int count) { }

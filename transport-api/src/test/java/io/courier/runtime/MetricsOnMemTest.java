@@ -84,6 +84,28 @@ class MetricsOnMemTest {
     }
 
     /**
+     * A default subscription (no prefetch set: the adaptive window, 16 at first for concurrency 1, up to 512) whose
+     * handler holds its deliveries has its window full: prefetch use 1. Before, the gauge divided by the cap (512) and
+     * read 0.03 for a subscription that could take nothing more.
+     */
+    @Test
+    void thePrefetchUseOfADefaultSubscriptionIsOverItsCurrentWindow() throws Exception {
+        String g = "window-" + System.nanoTime();
+        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        try (Courier c = Courier.connect("mem://window", CourierOptions.defaults().meterRegistry(registry))) {
+            var s = c.subscribe(SubscriptionOptions.group(g).pollWait(Duration.ofMillis(20)).build(), d -> release.await());
+            List<Message> batch = new ArrayList<>();
+            for (int i = 0; i < 40; i++) batch.add(Message.to(Destination.any(g)).id(Integer.toString(i)).payload("p").build());
+            c.send(batch).join();
+            int window = SubscriptionOptions.startPrefetch(1);
+            assertTrue(Await.until(() -> s.inFlight() == window, Duration.ofSeconds(10)), "in flight " + s.inFlight());
+            assertEquals(1.0, registry.get(MicrometerTelemetry.PREFETCH_USED).tag("messaging.consumer.group.name", g).gauge().value(),
+                    window + " unsettled in a window of " + window);
+            release.countDown();
+        }
+    }
+
+    /**
      * Two Couriers of one process share one registry (the demo's three workers; an application with a Courier per
      * broker): the group's in-flight gauge sums the subscriptions of both. Before, the second Courier's gauge was
      * refused by Micrometer ("This Gauge has been already registered", a WARN) and its subscriptions never counted.
