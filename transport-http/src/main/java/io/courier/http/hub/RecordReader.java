@@ -14,7 +14,7 @@ final class RecordReader {
 
     /**
      * The payload of the live message {@code seq}, or null when the journal no longer holds it (acked meanwhile). A
-     * record that no longer matches its checksum is an {@link IOException} naming the segment and offset.
+     * record that no longer reads back intact is a {@link RecordUnreadableException} naming the segment and offset.
      */
     static byte[] payload(LiveIndex index, long seq) throws IOException {
         for (int tries = 0; ; tries++) {
@@ -36,17 +36,30 @@ final class RecordReader {
         }
     }
 
-    /** Reads and verifies the record framed at {@code at} in {@code s}. */
+    /**
+     * Reads and verifies the record framed at {@code at} in {@code s}: a record that does not read back intact is a
+     * {@link RecordUnreadableException} naming the segment, the offset and what is wrong. A closed channel (compaction
+     * deleted the segment meanwhile) is a plain {@link ClosedChannelException}: the record has moved, not rotted.
+     */
     static JournalRecord read(Segment s, long at, int length) throws IOException {
         ByteBuffer b = ByteBuffer.allocate(length);
-        while (b.hasRemaining()) {
-            if (s.channel.read(b, at + b.position()) < 0) break;
+        try {
+            while (b.hasRemaining()) {
+                if (s.channel.read(b, at + b.position()) < 0) break;
+            }
+        } catch (ClosedChannelException moved) {
+            throw moved;
+        } catch (IOException e) {
+            throw new RecordUnreadableException(new JournalDamage(s.path, at, length, "unreadable (I/O error: " + e.getMessage() + ")"), e);
+        }
+        if (b.hasRemaining()) {
+            throw new RecordUnreadableException(new JournalDamage(s.path, at, length, "unreadable (the segment ends at byte "
+                    + (at + b.position()) + ", inside the record)"), null);
         }
         byte[] all = b.array();
         int body = length - 8;
-        if (b.hasRemaining() || ByteBuffer.wrap(all).getInt(0) != body || !JournalRecord.checks(all, 8, body, ByteBuffer.wrap(all).getInt(4))) {
-            throw new IOException("the journal record of " + length + " bytes at offset " + at + " of " + s.path + " no longer reads back"
-                    + " intact (the file was changed or the disk is failing): the message it holds cannot be delivered");
+        if (ByteBuffer.wrap(all).getInt(0) != body || !JournalRecord.checks(all, 8, body, ByteBuffer.wrap(all).getInt(4))) {
+            throw new RecordUnreadableException(new JournalDamage(s.path, at, length, "checksum mismatch"), null);
         }
         return JournalRecord.decode(all, 8, body);
     }
