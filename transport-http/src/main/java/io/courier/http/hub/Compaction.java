@@ -7,7 +7,8 @@ import java.util.Deque;
  * outlives the SEND it cancels): it is deleted when none of its records is live; when it is mostly garbage (live
  * records under a quarter of it), or the whole journal is (more than twice the live bytes plus two segments), its few
  * live records are first rewritten at the head (same sequence number, current delivery count). Disk use therefore
- * stays within about twice the live data plus two segments. The journal's writer thread carries the steps out.
+ * stays within about twice the live data plus two segments. Near the journal's size limit ({@link JournalLimit}) a
+ * segment half garbage is relocated as well. The journal's writer thread carries the steps out.
  */
 final class Compaction {
     private Compaction() {}
@@ -15,8 +16,12 @@ final class Compaction {
     /** What to do next with the oldest segment. */
     enum Step { DONE, DELETE_OLDEST, RELOCATE_OLDEST }
 
-    /** The next step for {@code segments} (oldest first; the last one is the active segment, never removed). */
-    static Step next(Deque<Segment> segments, long segmentBytes) {
+    /**
+     * The next step for {@code segments} (oldest first; the last one is the active segment, never removed). Within one
+     * segment of the journal's size limit {@code maxBytes} (0: none), an oldest segment that is half garbage or more
+     * is relocated too, so that acks give a full journal room again before whole segments are acked.
+     */
+    static Step next(Deque<Segment> segments, long segmentBytes, long maxBytes) {
         if (segments.size() <= 1) return Step.DONE;
         Segment oldest = segments.peekFirst();
         if (oldest.live == 0) return Step.DELETE_OLDEST;
@@ -24,6 +29,7 @@ final class Compaction {
         for (Segment s : segments) { disk += s.size; live += s.liveBytes; }
         boolean sparse = oldest.liveBytes * 4 < oldest.size;
         boolean mostlyGarbage = disk > 2 * segmentBytes + 2 * live;
-        return sparse || mostlyGarbage ? Step.RELOCATE_OLDEST : Step.DONE;
+        boolean nearLimit = maxBytes > 0 && disk > maxBytes - segmentBytes && oldest.liveBytes * 2 < oldest.size;
+        return sparse || mostlyGarbage || nearLimit ? Step.RELOCATE_OLDEST : Step.DONE;
     }
 }

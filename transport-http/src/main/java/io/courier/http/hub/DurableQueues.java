@@ -182,7 +182,7 @@ final class DurableQueues implements AutoCloseable {
      */
     CompletableFuture<Void> send(List<Message> batch) { return send(batch, true); }
 
-    /** {@code admit}: refuse the batch past the heap limit; a dead letter that replaces its original is not refused. */
+    /** {@code admit}: refuse the batch past the heap or journal limit; a dead letter that replaces its original is not refused. */
     private CompletableFuture<Void> send(List<Message> batch, boolean admit) {
         long started = System.nanoTime();
         List<JournalRecord> records = new ArrayList<>(batch.size());
@@ -208,7 +208,7 @@ final class DurableQueues implements AutoCloseable {
             freshMessages.add(m);
         }
         if (!records.isEmpty()) {
-            CompletableFuture<Void> written = journal.append(records);
+            CompletableFuture<Void> written = admit ? journal.append(records) : journal.appendBeyondLimit(records);
             written.whenComplete((v, e) -> {
                 recordSent(freshMessages, System.nanoTime() - started, e);
                 if (e != null) {

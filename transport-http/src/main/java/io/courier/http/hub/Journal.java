@@ -50,16 +50,20 @@ final class Journal implements AutoCloseable {
 
     /**
      * How a journal runs: segment size, the free space kept for acks and compaction (sends are refused below it),
-     * whether damage found at start is salvaged (else the journal does not open), the largest record, the fsync.
+     * whether damage found at start is salvaged (else the journal does not open), the largest record, the fsync, and
+     * the most bytes its segments may take before sends are refused ({@link JournalLimit}; 0: no limit).
      */
-    record Config(long segmentBytes, long minFreeBytes, boolean salvage, int maxRecordBytes, Fsync fsync) {
-        static Config of(long segmentBytes) { return new Config(segmentBytes, 0, false, 64 << 20, Fsync.FORCE); }
+    record Config(long segmentBytes, long minFreeBytes, boolean salvage, int maxRecordBytes, Fsync fsync, long maxBytes) {
+        static Config of(long segmentBytes) { return new Config(segmentBytes, 0, false, 64 << 20, Fsync.FORCE, 0); }
 
-        Config withFsync(Fsync f) { return new Config(segmentBytes, minFreeBytes, salvage, maxRecordBytes, f); }
+        Config withFsync(Fsync f) { return new Config(segmentBytes, minFreeBytes, salvage, maxRecordBytes, f, maxBytes); }
 
-        Config withMinFree(long bytes) { return new Config(segmentBytes, bytes, salvage, maxRecordBytes, fsync); }
+        Config withMinFree(long bytes) { return new Config(segmentBytes, bytes, salvage, maxRecordBytes, fsync, maxBytes); }
 
-        Config withSalvage(boolean on) { return new Config(segmentBytes, minFreeBytes, on, maxRecordBytes, fsync); }
+        Config withSalvage(boolean on) { return new Config(segmentBytes, minFreeBytes, on, maxRecordBytes, fsync, maxBytes); }
+
+        /** The journal's size limit ({@link JournalLimit}); 0: none. */
+        Config withMaxBytes(long bytes) { return new Config(segmentBytes, minFreeBytes, salvage, maxRecordBytes, fsync, bytes); }
     }
 
     /** The journal's state for {@code /v1/health}: {@code ok}, {@code disk_full}, {@code failed}, or {@code salvaged}. */
@@ -80,6 +84,7 @@ final class Journal implements AutoCloseable {
     private final long segmentBytes;
     private final Config config;
     private final FileStore store;
+    private final JournalLimit limit;
     private final AtomicLong queuedBytes = new AtomicLong();
     /** The first failed fsync: once set, nothing more is written and every append fails with it. */
     private volatile JournalFailedException failure;
@@ -88,6 +93,8 @@ final class Journal implements AutoCloseable {
     private volatile long diskFullLoggedAt;
     /** Writer thread only: bytes written to the active segment since its last fsync. */
     private boolean unforced;
+    /** Writer thread only: the current batch's bytes are no longer counted as queued (it was written and answered). */
+    private boolean unqueued;
     private final List<JournalDamage> damage = new ArrayList<>();
     private Path damagedDir;
     private final ArrayDeque<Segment> segments = new ArrayDeque<>();
@@ -110,6 +117,7 @@ final class Journal implements AutoCloseable {
         this.fsync = config.fsync();
         Files.createDirectories(dir);
         this.store = Files.getFileStore(dir);
+        this.limit = new JournalLimit(dir, config.maxBytes());
         replay();
         try {
             roll();
@@ -176,16 +184,22 @@ final class Journal implements AutoCloseable {
      * Queues records; the future completes once they are written (and forced, when one is a send), or
      * exceptionally with the I/O error. Encoding happens on the caller's thread.
      */
-    CompletableFuture<Void> append(List<JournalRecord> batch) { return append(batch, false); }
+    CompletableFuture<Void> append(List<JournalRecord> batch) { return append(batch, false, true); }
+
+    /**
+     * Like {@link #append(List)}, but not refused for the journal's size limit: for a dead letter the hub makes of a
+     * message it holds (the original's ACK follows, so the journal does not grow by it for long).
+     */
+    CompletableFuture<Void> appendBeyondLimit(List<JournalRecord> batch) { return append(batch, false, false); }
 
     /**
      * Like {@link #append(List)}, but the batch is forced even when it holds no send: for records whose loss at a
      * crash would undo an answer already given (the removal of a push subscription, whose ACK would otherwise come
      * back to life as the subscription at the next start).
      */
-    CompletableFuture<Void> appendForced(List<JournalRecord> batch) { return append(batch, true); }
+    CompletableFuture<Void> appendForced(List<JournalRecord> batch) { return append(batch, true, true); }
 
-    private CompletableFuture<Void> append(List<JournalRecord> batch, boolean force) {
+    private CompletableFuture<Void> append(List<JournalRecord> batch, boolean force, boolean limited) {
         CompletableFuture<Void> done = new CompletableFuture<>();
         if (closing) {
             done.completeExceptionally(new IOException("the hub's journal is closed"));
@@ -204,6 +218,11 @@ final class Journal implements AutoCloseable {
             message |= batch.get(i).holdsMessage();
         }
         if (message) {
+            RuntimeException overLimit = limited ? limit.check(stats.diskBytes() + queuedBytes.get(), total) : null;
+            if (overLimit != null) {
+                done.completeExceptionally(overLimit);
+                return done;
+            }
             DiskFullException full = checkSpace(total);
             if (full != null) {
                 done.completeExceptionally(full);
@@ -266,7 +285,8 @@ final class Journal implements AutoCloseable {
                 discardPartialWrite(); // before the answers: a caller that hears of the failure finds the segment cut back
                 for (Pending p : batch) p.done.completeExceptionally(e);
             } finally {
-                for (Pending p : batch) queuedBytes.addAndGet(-p.total);
+                if (!unqueued) for (Pending p : batch) queuedBytes.addAndGet(-p.total);
+                unqueued = false;
                 batch.clear();
             }
         }
@@ -298,6 +318,8 @@ final class Journal implements AutoCloseable {
             }
         }
         publishStats(); // before the answers: a caller that read stats after its append sees its own batch counted
+        for (Pending p : batch) queuedBytes.addAndGet(-p.total); // and only once: the next send is not refused for it twice
+        unqueued = true;
         for (Pending p : batch) p.done.complete(null);
         try {
             if (active.size >= segmentBytes) roll();
@@ -381,7 +403,7 @@ final class Journal implements AutoCloseable {
     }
 
     private void compact() throws IOException {
-        for (Compaction.Step step; (step = Compaction.next(segments, segmentBytes)) != Compaction.Step.DONE; ) {
+        for (Compaction.Step step; (step = Compaction.next(segments, segmentBytes, config.maxBytes())) != Compaction.Step.DONE; ) {
             if (step == Compaction.Step.DELETE_OLDEST) delete(segments.peekFirst());
             else relocate(segments.peekFirst());
         }

@@ -43,12 +43,9 @@ class HubCorruptRecordTest {
         String session = "s-" + UUID.randomUUID();
         long deadline = System.currentTimeMillis() + millis;
         while (got.size() < want && System.currentTimeMillis() < deadline) {
-            JsonNode d = DiskTestSupport.JSON.readTree(DiskTestSupport.post(hub, "/v1/receive", "{\"session\":\"" + session + "\",\"group\":\""
-                    + group + "\",\"max\":10,\"waitMs\":500,\"leaseMs\":1000}").body()).get("deliveries");
-            for (JsonNode one : d) {
+            for (JsonNode one : DiskTestSupport.receive(hub, session, group, 10, 1000)) {
                 got.add(one);
-                assertEquals(200, DiskTestSupport.post(hub, "/v1/settle", "{\"session\":\"" + session + "\",\"ack\":[\""
-                        + one.get("lease").asText() + "\"]}").statusCode());
+                DiskTestSupport.ack(hub, session, List.of(one.get("lease").asText()));
             }
         }
         return new Got(got);
