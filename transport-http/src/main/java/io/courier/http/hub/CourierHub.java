@@ -41,7 +41,7 @@ public final class CourierHub implements AutoCloseable {
         this.options = options;
         this.executor = Executors.newVirtualThreadPerTaskExecutor();
         Journal.Config journal = new Journal.Config(options.segmentBytes(), options.minFreeDiskBytes(), options.salvageJournal(),
-                (int) Math.min(Integer.MAX_VALUE - 8, options.maxBodyBytes() + (64 << 10)), Journal.Fsync.FORCE);
+                (int) Math.min(Integer.MAX_VALUE - 8, options.maxBodyBytes() + (64 << 10)), Journal.Fsync.FORCE, options.maxJournalBytes());
         this.queues = new DurableQueues(options.dataDir(), journal, options.sessionTimeout().toMillis(), executor);
         queues.limitHeldBytes(options.heldBytesLimit(), options.maxHeldBytes() > 0 ? "--max-held-bytes"
                 : Math.round(HubOptions.DEFAULT_HELD_SHARE * 100) + "% of the heap; --max-held-bytes sets it");

@@ -182,7 +182,7 @@ final class DurableQueues implements AutoCloseable {
      */
     CompletableFuture<Void> send(List<Message> batch) { return send(batch, true); }
 
-    /** {@code admit}: refuse the batch past the heap limit; a dead letter that replaces its original is not refused. */
+    /** {@code admit}: refuse the batch past the heap or journal limit; a dead letter that replaces its original is not refused. */
     private CompletableFuture<Void> send(List<Message> batch, boolean admit) {
         long started = System.nanoTime();
         List<JournalRecord> records = new ArrayList<>(batch.size());
@@ -208,7 +208,7 @@ final class DurableQueues implements AutoCloseable {
             freshMessages.add(m);
         }
         if (!records.isEmpty()) {
-            CompletableFuture<Void> written = journal.append(records);
+            CompletableFuture<Void> written = admit ? journal.append(records) : journal.appendBeyondLimit(records);
             written.whenComplete((v, e) -> {
                 recordSent(freshMessages, System.nanoTime() - started, e);
                 if (e != null) {
@@ -415,7 +415,13 @@ final class DurableQueues implements AutoCloseable {
         for (MemEngine.Delivered d : got) {
             Accepted a = leased.computeIfAbsent(d.seq(), k -> live.get(key(d.message())));
             if (a == null) continue; // removed meanwhile (its group deleted): nothing to deliver
-            Message whole = withPayload(a);
+            Message whole;
+            try {
+                whole = withPayload(a);
+            } catch (RecordUnreadableException e) {
+                deadLetterUnreadable(d, a, e);
+                continue;
+            }
             if (whole == null) continue;
             a.deliveries = d.attempt();
             attempts.add(JournalRecord.attempts(a.seq, d.attempt()));
@@ -430,17 +436,41 @@ final class DurableQueues implements AutoCloseable {
 
     /**
      * The message of {@code a} with its payload read back from the journal; null when the journal no longer holds it
-     * (acked or deleted meanwhile) or cannot read it back (logged at ERROR: the lease then ends unanswered, and the
-     * message is offered again when it expires).
+     * (acked or deleted meanwhile) or cannot reach it for another reason than the record itself (logged at ERROR: the
+     * lease then ends unanswered, and the message is offered again when it expires). A record that no longer reads back
+     * intact is a {@link RecordUnreadableException}: the caller dead-letters the message, it would never read back.
      */
-    private Message withPayload(Accepted a) {
+    private Message withPayload(Accepted a) throws RecordUnreadableException {
         try {
             byte[] payload = journal.payload(a.seq);
             return payload == null ? null : a.message.toBuilder().payload(payload).build();
+        } catch (RecordUnreadableException e) {
+            throw e;
         } catch (java.io.IOException e) {
             log.error("transport=http hub: message {} to {} not delivered: {}", a.message.id(), a.message.destination(), e.getMessage());
             return null;
         }
+    }
+
+    /**
+     * Dead-letters the message of a fresh lease whose journal record does not read back intact (C7: to its group's
+     * dead-letter destination, the corruption as the reason, its headers as sent, an empty payload as the bytes on disk
+     * are known wrong) and acks it, so that it neither blocks its ordering key nor comes back at every lease. Should the
+     * dead letter not be accepted (disk full, failed journal), the lease ends and the next delivery tries again.
+     */
+    private void deadLetterUnreadable(MemEngine.Delivered d, Accepted a, RecordUnreadableException e) {
+        String dlq = a.message.destination().deadLetterGroup();
+        log.warn("transport=http destination={} id={} attempt={}: {}; dead-lettered to any@{} with an empty payload (the bytes on disk"
+                + " are kept until compaction; a failing disk shows in dmesg)", a.message.destination(), a.message.id(), d.attempt(), e.reason(), dlq);
+        a.deliveries = d.attempt();
+        engine.extend(d, 60_000); // the lease outlives the dead letter's fsync
+        Message dead = SettlementPolicy.deadLetterOf(a.message, dlq, e.reason(), d.attempt());
+        send(List.of(dead), false).thenCompose(v -> ack(List.of(d))).whenComplete((n, err) -> {
+            if (err != null) {
+                log.warn("transport=http destination={} id={}: the dead letter of the corrupt record was not accepted ({}); tried again when the lease ends",
+                        a.message.destination(), a.message.id(), err.toString());
+            }
+        });
     }
 
     // ------------------------------------------------------------------ settle
@@ -513,7 +543,14 @@ final class DurableQueues implements AutoCloseable {
     CompletableFuture<Boolean> deadLetter(MemEngine.Delivered d, String reason) {
         Accepted a = d == null ? null : leased.get(d.seq());
         if (a == null || !engine.extend(d, 60_000)) return CompletableFuture.completedFuture(false);
-        Message whole = withPayload(a);
+        Message whole;
+        try {
+            whole = withPayload(a);
+        } catch (RecordUnreadableException e) { // rotted since its delivery: what is left of it still goes, saying why the payload is gone
+            log.warn("transport=http destination={} id={}: {}; dead-lettered with an empty payload", a.message.destination(), a.message.id(), e.reason());
+            whole = a.message;
+            reason = reason + " (and then " + e.reason() + ": the payload is lost)";
+        }
         if (whole == null) return CompletableFuture.completedFuture(false);
         Message dead = SettlementPolicy.deadLetterOf(whole, a.message.destination().deadLetterGroup(), reason, a.deliveries);
         return send(List.of(dead), false).thenCompose(v -> ack(List.of(d))).thenApply(n -> n > 0);

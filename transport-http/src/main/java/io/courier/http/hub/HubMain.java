@@ -6,7 +6,7 @@ import java.time.Duration;
 /**
  * Runs a hub standalone: {@code java -cp … io.courier.http.hub.HubMain --port 8080 --data DIR [--token T]
  * [--host H] [--max-payload BYTES] [--segment-bytes BYTES] [--session-timeout-ms MS] [--push GROUP[/MEMBER]=URL …]
- * [--push-allow HOST,HOST] [--push-secret S | env COURIER_PUSH_SECRET] [--min-free-disk BYTES] [--max-held-bytes BYTES] [--salvage-journal]}. The token may also come from
+ * [--push-allow HOST,HOST] [--push-secret S | env COURIER_PUSH_SECRET] [--min-free-disk BYTES] [--max-held-bytes BYTES] [--max-journal-bytes BYTES] [--salvage-journal]}. The token may also come from
  * the environment variable {@code COURIER_HUB_TOKEN} (so that it does not show in the process list). Prints
  * {@code courier hub listening on URL} once it accepts requests.
  */
@@ -40,7 +40,7 @@ public final class HubMain {
         String pushSecret = System.getenv("COURIER_PUSH_SECRET");
         long minFree = HubOptions.DEFAULT_MIN_FREE_DISK;
         boolean salvage = false;
-        long maxHeld = 0;
+        long maxHeld = 0, maxJournal = 0;
         for (int i = 0; i < args.length; i++) {
             String a = args[i];
             if (a.equals("--salvage-journal")) { salvage = true; continue; }
@@ -60,7 +60,8 @@ public final class HubMain {
                     case "--push-secret" -> pushSecret = v;
                     case "--min-free-disk" -> minFree = Long.parseLong(v);
                     case "--max-held-bytes" -> maxHeld = Long.parseLong(v);
-                    default -> throw new IllegalArgumentException("unknown option " + a + ": use --port, --data, --token, --host, --max-payload, --segment-bytes, --session-timeout-ms, --push GROUP[/MEMBER]=URL, --push-allow HOST[,HOST], --push-secret S, --min-free-disk BYTES, --max-held-bytes BYTES, --salvage-journal");
+                    case "--max-journal-bytes" -> maxJournal = Long.parseLong(v);
+                    default -> throw new IllegalArgumentException("unknown option " + a + ": use --port, --data, --token, --host, --max-payload, --segment-bytes, --session-timeout-ms, --push GROUP[/MEMBER]=URL, --push-allow HOST[,HOST], --push-secret S, --min-free-disk BYTES, --max-held-bytes BYTES, --max-journal-bytes BYTES, --salvage-journal");
                 }
             } catch (NumberFormatException e) {
                 throw new IllegalArgumentException("option " + a + " needs a whole number, got '" + v + "'");
@@ -69,6 +70,6 @@ public final class HubMain {
         if (data == null) throw new IllegalArgumentException("--data DIR is required: the directory of the hub's journal");
         long body = Math.max(d.maxBodyBytes(), maxPayload * 2 + 4096);
         return new HubOptions(host, port, data, token, maxPayload, body, segment, Duration.ofMillis(session), d.maxWait(),
-                pushAllow, push, pushSecret, minFree, salvage, maxHeld);
+                pushAllow, push, pushSecret, minFree, salvage, maxHeld, maxJournal);
     }
 }

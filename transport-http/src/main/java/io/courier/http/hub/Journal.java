@@ -1,6 +1,5 @@
 package io.courier.http.hub;
 
-import io.courier.Message;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -10,15 +9,11 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -30,15 +25,11 @@ import org.slf4j.LoggerFactory;
  * then completes all the callers' futures. Concurrent senders therefore share one fsync, and a send is answered
  * only once its record is on disk (C1).
  *
- * <p><b>Recovery.</b> {@link #open} replays the segments in order (SEND adds, ACK removes, ATTEMPTS updates the
- * delivery count); a torn record at the end of a segment (crash mid-write) ends that segment's replay. Every start
- * writes to a new segment.
+ * <p><b>Recovery.</b> {@link #open} replays the segments in order ({@link JournalReplay}) into the {@link LiveIndex}
+ * of live records and the segment holding each; every start writes to a new segment.
  *
- * <p><b>Compaction.</b> The writer keeps an index of live (unacked) messages and of the segment holding each. The
- * active segment rolls at {@code segmentBytes}. Only the <em>oldest</em> segment is ever removed (so an ACK never
- * outlives the SEND it cancels): it is deleted when none of its messages is live; when it is mostly garbage, or
- * the whole journal is, its few live messages are rewritten at the head (same sequence number, current delivery
- * count) and then it is deleted. Disk use stays within about twice the live data plus two segments.
+ * <p><b>Compaction.</b> The active segment rolls at {@code segmentBytes}; after each write batch the writer removes
+ * old segments as {@link Compaction} says. Payloads are read back from the segments by {@link RecordReader}.
  *
  * <p><b>Disk faults.</b> A send is refused with {@link DiskFullException} when the file system has less than
  * {@code minFreeBytes} left after it (the rest is kept for acks and compaction) or when a write fails for lack of
@@ -59,16 +50,20 @@ final class Journal implements AutoCloseable {
 
     /**
      * How a journal runs: segment size, the free space kept for acks and compaction (sends are refused below it),
-     * whether damage found at start is salvaged (else the journal does not open), the largest record, the fsync.
+     * whether damage found at start is salvaged (else the journal does not open), the largest record, the fsync, and
+     * the most bytes its segments may take before sends are refused ({@link JournalLimit}; 0: no limit).
      */
-    record Config(long segmentBytes, long minFreeBytes, boolean salvage, int maxRecordBytes, Fsync fsync) {
-        static Config of(long segmentBytes) { return new Config(segmentBytes, 0, false, 64 << 20, Fsync.FORCE); }
+    record Config(long segmentBytes, long minFreeBytes, boolean salvage, int maxRecordBytes, Fsync fsync, long maxBytes) {
+        static Config of(long segmentBytes) { return new Config(segmentBytes, 0, false, 64 << 20, Fsync.FORCE, 0); }
 
-        Config withFsync(Fsync f) { return new Config(segmentBytes, minFreeBytes, salvage, maxRecordBytes, f); }
+        Config withFsync(Fsync f) { return new Config(segmentBytes, minFreeBytes, salvage, maxRecordBytes, f, maxBytes); }
 
-        Config withMinFree(long bytes) { return new Config(segmentBytes, bytes, salvage, maxRecordBytes, fsync); }
+        Config withMinFree(long bytes) { return new Config(segmentBytes, bytes, salvage, maxRecordBytes, fsync, maxBytes); }
 
-        Config withSalvage(boolean on) { return new Config(segmentBytes, minFreeBytes, on, maxRecordBytes, fsync); }
+        Config withSalvage(boolean on) { return new Config(segmentBytes, minFreeBytes, on, maxRecordBytes, fsync, maxBytes); }
+
+        /** The journal's size limit ({@link JournalLimit}); 0: none. */
+        Config withMaxBytes(long bytes) { return new Config(segmentBytes, minFreeBytes, salvage, maxRecordBytes, fsync, bytes); }
     }
 
     /** The journal's state for {@code /v1/health}: {@code ok}, {@code disk_full}, {@code failed}, or {@code salvaged}. */
@@ -85,57 +80,11 @@ final class Journal implements AutoCloseable {
         void force(FileChannel channel) throws IOException;
     }
 
-    private static final class Segment {
-        final long id;
-        final Path path;
-        final FileChannel channel;
-        long size;
-        int live;
-        long liveBytes;
-
-        Segment(long id, Path path, FileChannel channel, long size) {
-            this.id = id;
-            this.path = path;
-            this.channel = channel;
-            this.size = size;
-        }
-    }
-
-    /**
-     * A live record as the index keeps it: where it is on disk, not what it says (the payload stays in the segment and
-     * is read back by {@link #payload}). {@code meta} is the message without its payload, kept only from the replay until
-     * {@link #recovered()} is built. The location changes under the object's lock (compaction moves it).
-     */
-    private static final class Live {
-        final JournalRecord.Type type;
-        final long seq;
-        volatile int deliveries;
-        Segment segment;
-        long offset;
-        int bytes;
-        Message meta;
-
-        Live(JournalRecord r, Segment segment, long offset, int bytes, Message meta) {
-            this.type = r.type();
-            this.seq = r.seq();
-            this.deliveries = r.deliveries();
-            this.segment = segment;
-            this.offset = offset;
-            this.bytes = bytes;
-            this.meta = meta;
-        }
-
-        synchronized void moveTo(Segment s, long at, int length) {
-            segment = s;
-            offset = at;
-            bytes = length;
-        }
-    }
-
     private final Path dir;
     private final long segmentBytes;
     private final Config config;
     private final FileStore store;
+    private final JournalLimit limit;
     private final AtomicLong queuedBytes = new AtomicLong();
     /** The first failed fsync: once set, nothing more is written and every append fails with it. */
     private volatile JournalFailedException failure;
@@ -144,10 +93,12 @@ final class Journal implements AutoCloseable {
     private volatile long diskFullLoggedAt;
     /** Writer thread only: bytes written to the active segment since its last fsync. */
     private boolean unforced;
+    /** Writer thread only: the current batch's bytes are no longer counted as queued (it was written and answered). */
+    private boolean unqueued;
     private final List<JournalDamage> damage = new ArrayList<>();
     private Path damagedDir;
     private final ArrayDeque<Segment> segments = new ArrayDeque<>();
-    private final Map<Long, Live> index = new ConcurrentHashMap<>();
+    private final LiveIndex index = new LiveIndex();
     private final LinkedBlockingQueue<Pending> queue = new LinkedBlockingQueue<>();
     private final AtomicLong nextSeq = new AtomicLong(1);
     private final AtomicLong records = new AtomicLong();
@@ -166,6 +117,7 @@ final class Journal implements AutoCloseable {
         this.fsync = config.fsync();
         Files.createDirectories(dir);
         this.store = Files.getFileStore(dir);
+        this.limit = new JournalLimit(dir, config.maxBytes());
         replay();
         try {
             roll();
@@ -173,7 +125,7 @@ final class Journal implements AutoCloseable {
             log.warn("journal in {}: the new segment could not get its header ({}); sends are refused until there is room", dir, e.getMessage());
             discardPartialWrite();
         }
-        this.recovered = live();
+        this.recovered = index.takeRecovered();
         publishStats();
         this.writer = Thread.ofPlatform().daemon().name("courier-hub-journal").start(this::writeLoop);
     }
@@ -232,16 +184,22 @@ final class Journal implements AutoCloseable {
      * Queues records; the future completes once they are written (and forced, when one is a send), or
      * exceptionally with the I/O error. Encoding happens on the caller's thread.
      */
-    CompletableFuture<Void> append(List<JournalRecord> batch) { return append(batch, false); }
+    CompletableFuture<Void> append(List<JournalRecord> batch) { return append(batch, false, true); }
+
+    /**
+     * Like {@link #append(List)}, but not refused for the journal's size limit: for a dead letter the hub makes of a
+     * message it holds (the original's ACK follows, so the journal does not grow by it for long).
+     */
+    CompletableFuture<Void> appendBeyondLimit(List<JournalRecord> batch) { return append(batch, false, false); }
 
     /**
      * Like {@link #append(List)}, but the batch is forced even when it holds no send: for records whose loss at a
      * crash would undo an answer already given (the removal of a push subscription, whose ACK would otherwise come
      * back to life as the subscription at the next start).
      */
-    CompletableFuture<Void> appendForced(List<JournalRecord> batch) { return append(batch, true); }
+    CompletableFuture<Void> appendForced(List<JournalRecord> batch) { return append(batch, true, true); }
 
-    private CompletableFuture<Void> append(List<JournalRecord> batch, boolean force) {
+    private CompletableFuture<Void> append(List<JournalRecord> batch, boolean force, boolean limited) {
         CompletableFuture<Void> done = new CompletableFuture<>();
         if (closing) {
             done.completeExceptionally(new IOException("the hub's journal is closed"));
@@ -260,6 +218,11 @@ final class Journal implements AutoCloseable {
             message |= batch.get(i).holdsMessage();
         }
         if (message) {
+            RuntimeException overLimit = limited ? limit.check(stats.diskBytes() + queuedBytes.get(), total) : null;
+            if (overLimit != null) {
+                done.completeExceptionally(overLimit);
+                return done;
+            }
             DiskFullException full = checkSpace(total);
             if (full != null) {
                 done.completeExceptionally(full);
@@ -322,7 +285,8 @@ final class Journal implements AutoCloseable {
                 discardPartialWrite(); // before the answers: a caller that hears of the failure finds the segment cut back
                 for (Pending p : batch) p.done.completeExceptionally(e);
             } finally {
-                for (Pending p : batch) queuedBytes.addAndGet(-p.total);
+                if (!unqueued) for (Pending p : batch) queuedBytes.addAndGet(-p.total);
+                unqueued = false;
                 batch.clear();
             }
         }
@@ -349,11 +313,13 @@ final class Journal implements AutoCloseable {
         bytesWritten.addAndGet(total);
         for (Pending p : batch) {
             for (int i = 0; i < p.records.size(); i++) {
-                apply(p.records.get(i), active, at, p.bytes[i].length, null);
+                index.apply(p.records.get(i), active, at, p.bytes[i].length, null);
                 at += p.bytes[i].length;
             }
         }
         publishStats(); // before the answers: a caller that read stats after its append sees its own batch counted
+        for (Pending p : batch) queuedBytes.addAndGet(-p.total); // and only once: the next send is not refused for it twice
+        unqueued = true;
         for (Pending p : batch) p.done.complete(null);
         try {
             if (active.size >= segmentBytes) roll();
@@ -403,32 +369,6 @@ final class Journal implements AutoCloseable {
         while (written < total) written += ch.write(buffers);
     }
 
-    /** Applies a record found at {@code offset} of {@code segment}; {@code meta}: the message to recover (replay only). */
-    private void apply(JournalRecord r, Segment segment, long offset, int bytes, Message meta) {
-        switch (r.type()) {
-            case SEND, PUSH -> {
-                Live old = index.put(r.seq(), new Live(r, segment, offset, bytes, meta));
-                if (old != null) release(old);
-                segment.live++;
-                segment.liveBytes += bytes;
-            }
-            case ACK -> {
-                Live old = index.remove(r.seq());
-                if (old != null) release(old);
-            }
-            case ATTEMPTS -> {
-                Live l = index.get(r.seq());
-                if (l != null) l.deliveries = Math.max(l.deliveries, r.deliveries());
-            }
-            case HEADER -> { }
-        }
-    }
-
-    private static void release(Live l) {
-        l.segment.live--;
-        l.segment.liveBytes -= l.bytes;
-    }
-
     /**
      * Starts the next segment: the previous one is forced first, so the length that the new HEADER records for it is on
      * disk; the directory is forced, so the new file survives a crash.
@@ -440,7 +380,7 @@ final class Journal implements AutoCloseable {
     }
 
     private Segment startSegment(long id, long previousLength) throws IOException {
-        Path p = dir.resolve(segmentName(id));
+        Path p = dir.resolve(Segment.name(id));
         FileChannel ch = FileChannel.open(p, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE); // READ: payloads are read back
         ch.position(ch.size()); // appends (READ excludes APPEND); a truncate keeps the position at the end
         Segment s = new Segment(id, p, ch, ch.size());
@@ -454,8 +394,6 @@ final class Journal implements AutoCloseable {
         return s;
     }
 
-    private static String segmentName(long id) { return String.format("seg-%016d.log", id); }
-
     private void syncDirectory() throws JournalFailedException {
         try (FileChannel d = FileChannel.open(dir, StandardOpenOption.READ)) {
             d.force(true);
@@ -465,28 +403,17 @@ final class Journal implements AutoCloseable {
     }
 
     private void compact() throws IOException {
-        while (segments.size() > 1) {
-            Segment oldest = segments.peekFirst();
-            if (oldest.live == 0) {
-                delete(oldest);
-                continue;
-            }
-            long disk = 0, live = 0;
-            for (Segment s : segments) { disk += s.size; live += s.liveBytes; }
-            boolean sparse = oldest.liveBytes * 4 < oldest.size;
-            boolean mostlyGarbage = disk > 2 * segmentBytes + 2 * live;
-            if (!sparse && !mostlyGarbage) return;
-            relocate(oldest);
+        for (Compaction.Step step; (step = Compaction.next(segments, segmentBytes, config.maxBytes())) != Compaction.Step.DONE; ) {
+            if (step == Compaction.Step.DELETE_OLDEST) delete(segments.peekFirst());
+            else relocate(segments.peekFirst());
         }
     }
 
     /** Rewrites the live messages of {@code oldest} at the head, forces, then deletes it. */
     private void relocate(Segment oldest) throws IOException {
-        List<Live> moving = new ArrayList<>();
-        for (Live l : index.values()) if (l.segment == oldest) moving.add(l);
-        moving.sort(Comparator.comparingLong(l -> l.seq));
+        List<LiveIndex.Entry> moving = index.in(oldest);
         Segment active = segments.peekLast();
-        for (Live l : moving) {
+        for (LiveIndex.Entry l : moving) {
             rewrite(l, active);
             bytesWritten.addAndGet(l.bytes);
         }
@@ -534,90 +461,16 @@ final class Journal implements AutoCloseable {
         stats = new Stats(records.get(), forces.get(), bytesWritten.get(), segments.size(), disk, index.size());
     }
 
-    // ------------------------------------------------------------------ replay
+    // ------------------------------------------------------------------ start
 
-    /**
-     * Replays every segment into the index. Damage (see {@link JournalDamage}) makes it throw {@link JournalCorruptException}
-     * with nothing on disk changed, unless the config salvages; a torn tail is cut off and logged.
-     */
+    /** Replays the segments ({@link JournalReplay}); salvages when damage was found and the config says so. */
     private void replay() throws IOException {
-        List<Path> files;
-        try (Stream<Path> s = Files.list(dir)) {
-            files = s.filter(p -> p.getFileName().toString().matches("seg-\\d{16}\\.log")).sorted().toList();
-        }
-        long[] maxSeq = {0};
-        Map<Segment, Long> torn = new java.util.LinkedHashMap<>();
-        long prevId = -1;
-        for (int k = 0; k < files.size(); k++) {
-            Path p = files.get(k);
-            long id = idOf(p);
-            if (prevId >= 0 && id != prevId + 1) {
-                damage.add(new JournalDamage(dir.resolve(segmentName(prevId + 1)), 0, -1, "segment file(s) " + segmentName(prevId + 1)
-                        + (id - 1 > prevId + 1 ? " to " + segmentName(id - 1) : "") + " missing from the chain: whatever they held is lost"));
-            }
-            prevId = id;
-            Path next = k + 1 < files.size() && idOf(files.get(k + 1)) == id + 1 ? files.get(k + 1) : null;
-            long expected = next == null ? -1 : SegmentScan.predecessorLength(next, config.maxRecordBytes());
-            FileChannel ch = FileChannel.open(p, StandardOpenOption.WRITE, StandardOpenOption.READ);
-            Segment seg = new Segment(id, p, ch, 0);
-            segments.addLast(seg);
-            // mapped, not read: a segment is scanned off the heap, and only what scheduling needs is kept of each record
-            java.nio.MappedByteBuffer all = ch.map(FileChannel.MapMode.READ_ONLY, 0, ch.size());
-            List<SegmentScan.Bad> bad = SegmentScan.scan(all, config.maxRecordBytes(), (r, at, len) -> {
-                apply(r, seg, at, len, r.type() == JournalRecord.Type.SEND ? r.withoutPayload().message() : r.message());
-                if (r.type() != JournalRecord.Type.HEADER) maxSeq[0] = Math.max(maxSeq[0], r.seq());
-            });
-            seg.size = all.capacity();
-            boolean shortfallReported = false;
-            for (SegmentScan.Bad region : bad) {
-                boolean tail = region.to() == all.capacity();
-                if (tail && (expected < 0 || region.from() >= expected)) { // the end of a write a crash cut: only ever unanswered records
-                    torn.put(seg, region.from());
-                    seg.size = region.from();
-                    continue;
-                }
-                String reason = region.note();
-                long end = region.to();
-                if (tail && all.capacity() < expected) {
-                    reason += "; the file ends at byte " + all.capacity() + " but " + next.getFileName() + " recorded " + expected
-                            + " bytes for it: the segment was cut short";
-                    end = expected;
-                    shortfallReported = true;
-                }
-                damage.add(new JournalDamage(p, region.from(), end - region.from(), reason));
-            }
-            if (!shortfallReported && all.capacity() < expected) {
-                damage.add(new JournalDamage(p, all.capacity(), expected - all.capacity(), "the file ends at byte " + all.capacity() + " but "
-                        + next.getFileName() + " recorded " + expected + " bytes for it: the segment was cut short, the records in the missing bytes are lost"));
-            }
-            ch.position(seg.size);
-        }
-        nextSeq.set(maxSeq[0] + 1);
-        if (!damage.isEmpty() && !config.salvage()) {
-            for (Segment s : segments) s.channel.close();
-            segments.clear();
-            throw new JournalCorruptException(refusal(), damage);
-        }
-        for (Map.Entry<Segment, Long> t : torn.entrySet()) {
-            Segment s = t.getKey();
-            log.warn("transport=http journal {}: {} bytes after offset {} are a torn record (a crash during a write; never answered); ignored and truncated",
-                    s.path, Files.size(s.path) - t.getValue(), t.getValue());
-            s.channel.truncate(t.getValue());
-            s.channel.force(true);
-        }
+        JournalReplay.Result r = JournalReplay.replay(dir, config, index);
+        segments.addAll(r.segments());
+        damage.addAll(r.damage());
+        nextSeq.set(r.maxSeq() + 1);
         if (!damage.isEmpty()) salvage();
-        if (!files.isEmpty()) log.info("journal {}: replayed {} segments, {} unacked messages recovered", dir, files.size(), index.size());
-    }
-
-    private static long idOf(Path segment) { return Long.parseLong(segment.getFileName().toString().substring(4, 20)); }
-
-    private String refusal() {
-        StringBuilder b = new StringBuilder("the hub's journal in ").append(dir).append(" is damaged, and the hub does not start on it,"
-                + " so that nothing is dropped without your say (nothing on disk was changed):");
-        for (JournalDamage d : damage) b.append("\n  - ").append(d);
-        return b.append("\nFix: restore ").append(dir).append(" from a backup, or start the hub with --salvage-journal"
-                + " (HubOptions.withSalvageJournal(true)): it starts with every readable record, moves the damaged segment files to ")
-                .append(dir).append("/damaged-<time>/, and reports the above in its log (ERROR) and in GET /v1/health").toString();
+        if (!r.segments().isEmpty()) log.info("journal {}: replayed {} segments, {} unacked messages recovered", dir, r.segments().size(), index.size());
     }
 
     /**
@@ -626,11 +479,10 @@ final class Journal implements AutoCloseable {
      */
     private void salvage() throws IOException {
         List<Segment> damaged = new ArrayList<>(segments);
-        List<Live> lives = new ArrayList<>(index.values());
-        lives.sort(Comparator.comparingLong(l -> l.seq));
+        List<LiveIndex.Entry> lives = index.all();
         segments.clear();
         Segment fresh = startSegment(damaged.get(damaged.size() - 1).id + 1, -1);
-        for (Live l : lives) rewrite(l, fresh);
+        for (LiveIndex.Entry l : lives) rewrite(l, fresh);
         force(fresh);
         damagedDir = dir.resolve("damaged-" + System.currentTimeMillis());
         Files.createDirectories(damagedDir);
@@ -645,67 +497,23 @@ final class Journal implements AutoCloseable {
                 + " rewritten to {}; the damaged segment files are kept in {}", dir, b, lives.size(), fresh.path.getFileName(), damagedDir);
     }
 
-    /** The live records found at start, their messages without payloads; the index forgets the messages. */
-    private List<JournalRecord> live() {
-        List<JournalRecord> live = new ArrayList<>(index.size());
-        for (Live l : index.values()) {
-            live.add(new JournalRecord(l.type, l.seq, l.meta, l.deliveries));
-            l.meta = null;
-        }
-        live.sort(Comparator.comparingLong(JournalRecord::seq));
-        return live;
-    }
-
     // ------------------------------------------------------------------ payloads
 
     /**
-     * The payload of the live message {@code seq}, read back from its segment (a positional read, served by the page
-     * cache while the segment is recent), or null when the journal no longer holds it (acked meanwhile). A record that
-     * no longer matches its checksum is an {@link IOException} naming the segment and offset.
+     * The payload of the live message {@code seq}, read back from its segment ({@link RecordReader}), or null when the
+     * journal no longer holds it (acked meanwhile). A record that no longer matches its checksum is an {@link IOException}
+     * naming the segment and offset.
      */
-    byte[] payload(long seq) throws IOException {
-        for (int tries = 0; ; tries++) {
-            Live l = index.get(seq);
-            if (l == null) return null;
-            Segment s;
-            long at;
-            int length;
-            synchronized (l) {
-                s = l.segment;
-                at = l.offset;
-                length = l.bytes;
-            }
-            try {
-                return read(s, at, length).message().payload();
-            } catch (java.nio.channels.ClosedChannelException moved) { // compaction moved it and deleted the segment: look again
-                if (tries >= 3 || Thread.currentThread().isInterrupted()) throw moved;
-            }
-        }
-    }
-
-    /** Reads and verifies the record framed at {@code at} in {@code s}. */
-    private JournalRecord read(Segment s, long at, int length) throws IOException {
-        ByteBuffer b = ByteBuffer.allocate(length);
-        while (b.hasRemaining()) {
-            if (s.channel.read(b, at + b.position()) < 0) break;
-        }
-        byte[] all = b.array();
-        int body = length - 8;
-        if (b.hasRemaining() || ByteBuffer.wrap(all).getInt(0) != body || !JournalRecord.checks(all, 8, body, ByteBuffer.wrap(all).getInt(4))) {
-            throw new IOException("the journal record of " + length + " bytes at offset " + at + " of " + s.path + " no longer reads back"
-                    + " intact (the file was changed or the disk is failing): the message it holds cannot be delivered");
-        }
-        return JournalRecord.decode(all, 8, body);
-    }
+    byte[] payload(long seq) throws IOException { return RecordReader.payload(index, seq); }
 
     /** Writer thread: rewrites the live record {@code l} at the end of {@code to} with its current delivery count. */
-    private void rewrite(Live l, Segment to) throws IOException {
-        JournalRecord r = read(l.segment, l.offset, l.bytes);
+    private void rewrite(LiveIndex.Entry l, Segment to) throws IOException {
+        JournalRecord r = RecordReader.read(l.segment, l.offset, l.bytes);
         byte[] bytes = new JournalRecord(r.type(), r.seq(), r.message(), l.deliveries).encode();
         long at = to.size;
         write(to, new ByteBuffer[] {ByteBuffer.wrap(bytes)}, bytes.length);
         to.size += bytes.length;
-        release(l);
+        LiveIndex.release(l);
         l.moveTo(to, at, bytes.length);
         to.live++;
         to.liveBytes += bytes.length;

@@ -28,8 +28,27 @@ final class DiskTestSupport {
                 HttpResponse.BodyHandlers.ofString());
     }
 
-    static JsonNode health(CourierHub hub) throws Exception {
-        return JSON.readTree(HTTP.send(HttpRequest.newBuilder(URI.create(hub.url() + "/v1/health")).build(), HttpResponse.BodyHandlers.ofString()).body());
+    /** One {@code /v1/receive} of up to {@code max} deliveries of {@code group} (waiting up to 500 ms), leased for {@code leaseMs}. */
+    static JsonNode receive(CourierHub hub, String session, String group, int max, long leaseMs) throws Exception {
+        HttpResponse<String> r = post(hub, "/v1/receive", "{\"session\":\"" + session + "\",\"group\":\"" + group + "\",\"max\":" + max
+                + ",\"waitMs\":500,\"leaseMs\":" + leaseMs + "}");
+        if (r.statusCode() != 200) throw new AssertionError("receive answered " + r.statusCode() + ": " + r.body());
+        return JSON.readTree(r.body()).get("deliveries");
+    }
+
+    /** Acks {@code leases} in one {@code /v1/settle}; fails unless it is answered 200. */
+    static void ack(CourierHub hub, String session, java.util.List<String> leases) throws Exception {
+        StringBuilder b = new StringBuilder("{\"session\":\"" + session + "\",\"ack\":[");
+        for (int i = 0; i < leases.size(); i++) b.append(i > 0 ? "," : "").append('"').append(leases.get(i)).append('"');
+        HttpResponse<String> r = post(hub, "/v1/settle", b.append("]}").toString());
+        if (r.statusCode() != 200) throw new AssertionError("settle answered " + r.statusCode() + ": " + r.body());
+    }
+
+    static JsonNode health(CourierHub hub) throws Exception { return get(hub, "/v1/health"); }
+
+    /** The JSON answer of {@code GET path}. */
+    static JsonNode get(CourierHub hub, String path) throws Exception {
+        return JSON.readTree(HTTP.send(HttpRequest.newBuilder(URI.create(hub.url() + path)).build(), HttpResponse.BodyHandlers.ofString()).body());
     }
 
     /**

@@ -100,14 +100,4 @@ class HubFsyncFailureTest {
         return b;
     }
 
-    /** Writes to both streams (the test's log and a copy it reads). */
-    private static final class TeeStream extends java.io.OutputStream {
-        private final java.io.OutputStream a, b;
-
-        TeeStream(java.io.OutputStream a, java.io.OutputStream b) { this.a = a; this.b = b; }
-
-        @Override public synchronized void write(int x) throws java.io.IOException { a.write(x); b.write(x); }
-
-        @Override public synchronized void write(byte[] x, int off, int len) throws java.io.IOException { a.write(x, off, len); b.write(x, off, len); }
-    }
 }
