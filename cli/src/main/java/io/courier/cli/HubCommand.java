@@ -54,6 +54,9 @@ final class HubCommand implements Callable<Integer> {
     @Option(names = "--max-held-bytes", paramLabel = "BYTES", defaultValue = "0", description = "Heap that unacked messages may take (estimated): past it sends get 503 hub_full until consumers catch up, so the hub never runs out of memory and always starts again on its journal. Default: 0, meaning 40%% of the heap (-Xmx).")
     long maxHeldBytes;
 
+    @Option(names = "--max-journal-bytes", paramLabel = "BYTES", defaultValue = "0", description = "Disk the journal may take: past it sends get 503 hub_full until acks let compaction shrink it (at least two segments, 2 × 64 MiB). Default: 0, no limit but --min-free-disk.")
+    long maxJournalBytes;
+
     @Option(names = "--salvage-journal", description = "Start on a damaged journal with every readable record (damaged segments moved to DATA/damaged-<time>/, what was lost reported in the log and /v1/health) instead of refusing to start.")
     boolean salvageJournal;
 
@@ -67,7 +70,7 @@ final class HubCommand implements Callable<Integer> {
         HubOptions o = d.withHost(host).withToken(t).withLimits(maxPayload, Math.max(d.maxBodyBytes(), maxPayload * 2 + 4096))
                 .withSessionTimeout(Duration.ofSeconds(sessionTimeout))
                 .withPushAllow(pushAllow).withMinFreeDisk(minFreeDisk).withSalvageJournal(salvageJournal)
-                .withMaxHeldBytes(maxHeldBytes);
+                .withMaxHeldBytes(maxHeldBytes).withMaxJournalBytes(maxJournalBytes);
         String secret = pushSecret != null ? pushSecret : System.getenv("COURIER_PUSH_SECRET");
         try {
             o = o.withPush(push, secret);

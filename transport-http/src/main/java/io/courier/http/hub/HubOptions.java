@@ -78,7 +78,7 @@ public record HubOptions(String host, int port, Path dataDir, String token, long
         if (maxJournalBytes < 0 || (maxJournalBytes > 0 && maxJournalBytes < 2 * segmentBytes)) {
             throw new IllegalArgumentException("max journal bytes must be 0 (no limit) or at least twice the segment size (" + 2 * segmentBytes
                     + " bytes), got " + maxJournalBytes + ": the active segment is never compacted, so under a smaller limit a drained hub could"
-                    + " stay full. Fix: raise --max-journal-bytes or lower --segment-bytes");
+                    + " stay full. Fix: give --max-journal-bytes " + 2 * segmentBytes + " or more (or a smaller segment size, --segment-bytes of the hub's own launcher)");
         }
         if (minFreeDiskBytes < 0) throw new IllegalArgumentException("min free disk must be 0 or more bytes, got " + minFreeDiskBytes);
         if (maxPayloadBytes < 1 || maxBodyBytes < maxPayloadBytes) {
