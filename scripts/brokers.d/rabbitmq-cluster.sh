@@ -129,47 +129,7 @@ rcl_wait() {
   done
 }
 
-rcl_up() {
-  local nodes t0 n started=()
-  cluster_nodes_of rabbitmq "${1:-}"; nodes=("${NODES_SEL[@]}")
-  [ -x "$RABBITMQ_BIN/rabbitmq-server" ] || rabbitmq_install
-  t0=$(now)
-  for n in "${nodes[@]}"; do
-    if [ -z "$(rcl_pid "$n")" ]; then rcl_start "$n"; started+=("$n"); fi
-  done
-  rcl_wait "${nodes[@]}"
-  if [ ${#started[@]} -eq 0 ]; then say "rabbitmq cluster: already up ($(rcl_url | sed 's/guest:guest/guest:***/'))"
-  else say "rabbitmq cluster: node(s) ${started[*]} started, in the cluster in $(since "$t0") s ($(rcl_url | sed 's/guest:guest/guest:***/'))"; fi
-}
-
-rcl_down() {
-  local nodes t0
-  cluster_nodes_of rabbitmq "${1:-}"; nodes=("${NODES_SEL[@]}")
-  t0=$(now)
-  cluster_stop rabbitmq rcl_id rcl_pid "${nodes[@]}"   # SIGTERM: the node stops gracefully
-  say "rabbitmq cluster: node(s) ${nodes[*]} down in $(since "$t0") s"
-}
-
-rcl_kill() {
-  [ -n "${1:-}" ] || die "rabbitmq cluster: kill needs a node (1, 2 or 3)"
-  cluster_nodes_of rabbitmq "$1"
-  cluster_kill rabbitmq rcl_id rcl_pid "${NODES_SEL[@]}"
-}
-
-# restart NODES: (stops with SIGTERM and) starts each, a killed one on its own data, all at once; then waits until
-# every one runs and sees the others.
-rcl_restart() {
-  local nodes n t0
-  [ -n "${1:-}" ] || die "rabbitmq cluster: restart needs a node (1, 2 or 3)"
-  cluster_nodes_of rabbitmq "$1"; nodes=("${NODES_SEL[@]}")
-  t0=$(now)
-  for n in "${nodes[@]}"; do
-    cluster_stop rabbitmq rcl_id rcl_pid "$n"
-    rcl_start "$n"
-  done
-  rcl_wait "${nodes[@]}"
-  say "rabbitmq cluster: node(s) ${nodes[*]} restarted, in the cluster in $(since "$t0") s"
-}
+rcl_install() { [ -x "$RABBITMQ_BIN/rabbitmq-server" ] || rabbitmq_install; }
 
 rcl_status() {
   local n pid state
