@@ -94,10 +94,11 @@ rcl_start() {
 # rcl_running N: the node has booted (await_startup) and accepts AMQP connections.
 rcl_running() { port_open "$(rcl_amqp_port "$1")" && rcl_ctl "$1" await_startup --timeout 5 >/dev/null 2>&1; }
 
-# rcl_in_cluster N: node N is running and its running_nodes include every node whose beam runs.
+# rcl_in_cluster N: node N accepts AMQP connections and its running_nodes include every node whose beam runs (one
+# rabbitmqctl call: each costs an Erlang VM start, 1-4 s here under load).
 rcl_in_cluster() {
   local n=$1 m status
-  rcl_running "$n" || return 1
+  port_open "$(rcl_amqp_port "$n")" || return 1
   status=$(rcl_ctl "$n" cluster_status --formatter json 2>/dev/null | tr -d ' \n') || return 1
   for m in 1 2 3; do
     [ -z "$(rcl_pid "$m")" ] && continue
