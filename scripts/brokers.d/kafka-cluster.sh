@@ -91,8 +91,8 @@ kcl_start() {
     -cp "$KAFKA_DIR/lib/*" kafka.Kafka "$dir/server.properties"
 }
 
-# kcl_wait_healthy N...: each node has started (bounded by START_TIMEOUT).
-kcl_wait_healthy() {
+# kcl_wait N...: each node has started (bounded by START_TIMEOUT).
+kcl_wait() {
   local n pid
   for n in "$@"; do
     pid=$(cat "$STATE/run/$(kcl_id "$n").pid" 2>/dev/null || true)
@@ -101,50 +101,7 @@ kcl_wait_healthy() {
   done
 }
 
-kcl_up() {
-  local nodes t0 n started=()
-  cluster_nodes_of kafka "${1:-}"; nodes=("${NODES_SEL[@]}")
-  kafka_install
-  need_java
-  t0=$(now)
-  for n in "${nodes[@]}"; do
-    if [ -z "$(kcl_pid "$n")" ]; then kcl_start "$n"; started+=("$n"); fi
-  done
-  kcl_wait_healthy "${nodes[@]}"
-  if [ ${#started[@]} -eq 0 ]; then say "kafka cluster: already up ($(kcl_url))"
-  else say "kafka cluster: node(s) ${started[*]} started, healthy in $(since "$t0") s ($(kcl_url))"; fi
-}
-
-kcl_down() {
-  local nodes t0
-  cluster_nodes_of kafka "${1:-}"; nodes=("${NODES_SEL[@]}")
-  t0=$(now)
-  cluster_stop kafka kcl_id kcl_pid "${nodes[@]}"
-  say "kafka cluster: node(s) ${nodes[*]} down in $(since "$t0") s"
-}
-
-kcl_kill() {
-  [ -n "${1:-}" ] || die "kafka cluster: kill needs a node (1, 2 or 3)"
-  cluster_nodes_of kafka "$1"
-  cluster_kill kafka kcl_id kcl_pid "${NODES_SEL[@]}"
-}
-
-# restart NODES: (stops with SIGTERM and) starts each, a killed one on its own data, all at once; then waits until
-# every one is healthy (nodes restarted together form the controller quorum together).
-kcl_restart() {
-  local nodes n t0
-  [ -n "${1:-}" ] || die "kafka cluster: restart needs a node (1, 2 or 3)"
-  cluster_nodes_of kafka "$1"; nodes=("${NODES_SEL[@]}")
-  kafka_install
-  need_java
-  t0=$(now)
-  for n in "${nodes[@]}"; do
-    cluster_stop kafka kcl_id kcl_pid "$n"
-    kcl_start "$n"
-  done
-  kcl_wait_healthy "${nodes[@]}"
-  say "kafka cluster: node(s) ${nodes[*]} restarted, healthy in $(since "$t0") s"
-}
+kcl_install() { kafka_install; need_java; }
 
 kcl_status() {
   local n pid state

@@ -103,6 +103,42 @@ public final class ClusterFaultRun {
         };
     }
 
+    /**
+     * The leader killed mid-run: at 30 % of the answers the node {@code leader} names (the one leading the group's
+     * queue, stream or most partitions) is SIGKILLed; it is restarted at 80 %. Recovery is measured from the kill.
+     */
+    public static Fault leaderKilled(String broker, GroupQuery<String> leader, GroupQuery<?> leaders) {
+        return (g, run) -> {
+            run.awaitSent(0.3);
+            String node = leader.ask(g);
+            run.mark("kill node " + node + " (leaders " + leaders.ask(g) + ")");
+            brokers(broker, "kill", node);
+            run.faultAt(System.nanoTime());
+            run.awaitSent(0.8);
+            brokers(broker, "restart", node);
+            run.mark("node " + node + " back");
+        };
+    }
+
+    /**
+     * Quorum lost: at 25 % of the answers the node {@code leader} names and a second one of {@code nodes} are SIGKILLed
+     * together, kept down for {@code outage}, then restarted together. Recovery is measured from the restart.
+     */
+    public static Fault quorumLost(String broker, List<String> nodes, GroupQuery<String> leader, Duration outage) {
+        return (g, run) -> {
+            run.awaitSent(0.25);
+            String first = leader.ask(g);
+            String second = nodes.stream().filter(n -> !n.equals(first)).findFirst().orElseThrow();
+            brokers(broker, "kill", first + "," + second);
+            run.mark("killed nodes " + first + " and " + second + " (quorum lost)");
+            run.faultAt(System.nanoTime());
+            Thread.sleep(outage.toMillis());
+            run.outageEnds(System.nanoTime());
+            brokers(broker, "restart", first + "," + second);
+            run.mark("both back");
+        };
+    }
+
     final Cluster cluster;
     final String label;
     final long t0 = System.nanoTime();
@@ -331,8 +367,16 @@ public final class ClusterFaultRun {
      * {@code target/BROKER-cluster-ACTION.log} and is printed, and into the exception when it fails.
      */
     public static void brokers(String broker, String action, String... node) throws Exception {
+        System.out.println(query(broker, action, node));
+    }
+
+    /**
+     * The output of {@code scripts/brokers cluster ACTION BROKER [ARG]} (e.g. {@code queues rabbitmq}), not printed;
+     * bounded by 120 s, kept in {@code target/BROKER-cluster-ACTION.log}; fails with it when the script fails.
+     */
+    public static String query(String broker, String action, String... args) throws Exception {
         List<String> cmd = new ArrayList<>(List.of(RepositoryBrokers.script().toString(), "cluster", action, broker));
-        cmd.addAll(List.of(node));
+        cmd.addAll(List.of(args));
         File log = new File("target/" + broker + "-cluster-" + action + ".log");
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log).start();
         if (!p.waitFor(120, TimeUnit.SECONDS)) {
@@ -341,6 +385,16 @@ public final class ClusterFaultRun {
         }
         String out = Files.readString(log.toPath(), StandardCharsets.UTF_8).strip();
         if (p.exitValue() != 0) throw new IllegalStateException(String.join(" ", cmd) + " failed (" + p.exitValue() + "): " + out);
-        System.out.println(out);
+        return out;
+    }
+
+    /**
+     * A cluster test's prerequisite (a broker binary, a package): when {@code present} is false the test fails under
+     * {@code CI=true} and is aborted (reported as skipped, with {@code why}) elsewhere.
+     */
+    public static void require(boolean present, String why) {
+        if (present) return;
+        if ("true".equals(System.getenv("CI"))) org.junit.jupiter.api.Assertions.fail(why);
+        org.junit.jupiter.api.Assumptions.abort(why);
     }
 }

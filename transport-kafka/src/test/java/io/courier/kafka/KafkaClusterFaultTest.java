@@ -95,33 +95,13 @@ class KafkaClusterFaultTest {
 
     @Test
     void theLeaderOfTheGroupsPartitionsKilledMidRun() throws Exception {
-        Result r = ClusterFaultRun.run(CLUSTER, "leader", (g, run) -> {
-            run.awaitSent(0.3);
-            int leader = busiestLeader(g);
-            run.mark("kill node " + leader + ", the leader of partitions " + leaders(g).get(leader));
-            brokers("kafka", "kill", "" + leader);
-            run.faultAt(System.nanoTime());
-            run.awaitSent(0.8);
-            brokers("kafka", "restart", "" + leader);
-            run.mark("node " + leader + " back");
-        });
-        r.check();
+        ClusterFaultRun.run(CLUSTER, "leader", ClusterFaultRun.leaderKilled("kafka", g -> "" + busiestLeader(g), KafkaClusterFaultTest::leaders)).check();
     }
 
     @Test
     void twoNodesLostSendsFailWithTransportUnavailableThenRecover() throws Exception {
-        Result r = ClusterFaultRun.run(CLUSTER, "quorum", (g, run) -> {
-            run.awaitSent(0.25);
-            int leader = busiestLeader(g);
-            int second = leader == 1 ? 2 : 1;
-            brokers("kafka", "kill", leader + "," + second);
-            run.mark("killed nodes " + leader + " and " + second + " (in-sync replicas < min.insync.replicas, controller quorum lost)");
-            run.faultAt(System.nanoTime());
-            Thread.sleep(10_000);
-            run.outageEnds(System.nanoTime());
-            brokers("kafka", "restart", leader + "," + second);
-            run.mark("both back (started)");
-        });
+        Result r = ClusterFaultRun.run(CLUSTER, "quorum", ClusterFaultRun.quorumLost("kafka", List.of("1", "2", "3"), g -> "" + busiestLeader(g),
+                Duration.ofSeconds(10)));
         r.checkOutage("two of three nodes gone for 10 s, fewer than min.insync.replicas alive");
         assertTrue(r.longestRefusal() < 15, "a refused send took " + r.longestRefusal() + " s to fail (send-timeout 5s): " + r);
     }

@@ -2,7 +2,6 @@ package io.courier.nats;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
 
 import io.courier.TransportUnavailableException;
 import io.courier.conformance.ClusterFaultRun;
@@ -20,7 +19,6 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -55,11 +53,7 @@ class NatsClusterFaultTest {
         boolean binary = Files.isExecutable(Path.of("/usr/sbin/nats-server"))
                 || System.getenv("PATH") != null && java.util.Arrays.stream(System.getenv("PATH").split(File.pathSeparator))
                         .anyMatch(d -> Files.isExecutable(Path.of(d, "nats-server")));
-        if (!binary) {
-            String why = "nats-server is not installed: install it with scripts/brokers up nats (apt-get install nats-server)";
-            if ("true".equals(System.getenv("CI"))) fail(why);
-            Assumptions.abort(why);
-        }
+        ClusterFaultRun.require(binary, "nats-server is not installed: install it with scripts/brokers up nats (apt-get install nats-server)");
         brokers("up");
     }
 
@@ -73,34 +67,13 @@ class NatsClusterFaultTest {
 
     @Test
     void theStreamLeaderKilledMidRun() throws Exception {
-        Result r = ClusterFaultRun.run(CLUSTER, "leader", (g, run) -> {
-            run.awaitSent(0.3);
-            String leader = leaderOf(g);
-            run.mark("kill leader " + leader);
-            brokers("kill", node(leader));
-            run.faultAt(System.nanoTime());
-            run.awaitSent(0.8);
-            brokers("restart", node(leader));
-            run.mark("leader back " + leader);
-        });
-        r.check();
+        ClusterFaultRun.run(CLUSTER, "leader", ClusterFaultRun.leaderKilled("nats", g -> node(leaderOf(g)), NatsClusterFaultTest::leaderOf)).check();
     }
 
     @Test
     void quorumLostSendsFailWithTransportUnavailableThenRecover() throws Exception {
-        Result r = ClusterFaultRun.run(CLUSTER, "quorum", (g, run) -> {
-            run.awaitSent(0.25);
-            String leader = leaderOf(g);
-            String second = leader.equals("n1") ? "n2" : "n1";
-            brokers("kill", node(leader));
-            brokers("kill", node(second));
-            run.mark("killed " + leader + " and " + second + " (quorum lost)");
-            run.faultAt(System.nanoTime());
-            Thread.sleep(8_000);
-            run.outageEnds(System.nanoTime());
-            brokers("restart", node(leader) + "," + node(second));
-            run.mark("both back (healthy)");
-        });
+        Result r = ClusterFaultRun.run(CLUSTER, "quorum", ClusterFaultRun.quorumLost("nats", List.of("1", "2", "3"), g -> node(leaderOf(g)),
+                Duration.ofSeconds(8)));
         r.checkOutage("the stream's quorum lost for 8 s");
     }
 

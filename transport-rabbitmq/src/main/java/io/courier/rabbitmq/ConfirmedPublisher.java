@@ -57,6 +57,8 @@ final class ConfirmedPublisher implements AutoCloseable {
         final Channel channel;
         final ConcurrentNavigableMap<Long, Pending> pending = new ConcurrentSkipListMap<>();
         volatile boolean dead;
+        /** Got a basic.nack: takes no new publish, waits for the confirms it still owes, then closes. */
+        volatile boolean retired;
 
         ConfirmChannel(Channel channel) throws IOException {
             this.channel = channel;
@@ -73,6 +75,7 @@ final class ConfirmedPublisher implements AutoCloseable {
         public void handleNack(long seq, boolean multiple) { settle(seq, multiple, false); }
 
         private void settle(long seq, boolean multiple, boolean ack) {
+            if (!ack && !retired) retire(this);
             Map<Long, Pending> done = multiple ? pending.headMap(seq, true) : pending.subMap(seq, true, seq, true);
             for (Map.Entry<Long, Pending> e : new ArrayList<>(done.entrySet())) {
                 if (pending.remove(e.getKey()) == null) continue;
@@ -86,6 +89,7 @@ final class ConfirmedPublisher implements AutoCloseable {
                     p.future.complete(null);
                 }
             }
+            if (retired && pending.isEmpty()) closeRetired(this);
         }
 
         @Override
@@ -129,6 +133,8 @@ final class ConfirmedPublisher implements AutoCloseable {
     private final java.util.function.Consumer<String> unroutable;
     private final ReentrantLock lock = new ReentrantLock();
     private volatile ConfirmChannel current;
+    /** Channels that got a nack and still owe confirms (see {@link ConfirmChannel#retired}). */
+    private final java.util.Set<ConfirmChannel> retiring = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     /** @param unroutable told the queue (or delay exchange) of every returned message: it is gone, forget its declaration */
     ConfirmedPublisher(Connection connection, RabbitSettings settings, java.util.function.Consumer<String> unroutable) {
@@ -201,8 +207,8 @@ final class ConfirmedPublisher implements AutoCloseable {
 
     private ConfirmChannel channel() throws IOException {
         ConfirmChannel c = current;
-        if (c != null && !c.dead && c.channel.isOpen()) return c;
-        if (c != null) {
+        if (c != null && !c.dead && !c.retired && c.channel.isOpen()) return c;
+        if (c != null && !c.retired) {
             c.dead = true;
             c.failAll(new IOException("channel closed"));
             Channel old = c.channel;
@@ -214,10 +220,35 @@ final class ConfirmedPublisher implements AutoCloseable {
         return current;
     }
 
+    /**
+     * A channel that got a {@code basic.nack} is not published on again (the next publish opens a new one): after a
+     * quorum queue lost its leader, a channel that had a publish refused kept later publishes unconfirmed. It stays
+     * open until the confirms it still owes arrive or expire, then closes.
+     */
+    private void retire(ConfirmChannel c) {
+        c.retired = true;
+        retiring.add(c);
+        log.info("transport=rabbitmq publish channel {} got a basic.nack: retired, the next publishes go to a new channel", c.channel.getChannelNumber());
+    }
+
+    private void closeRetired(ConfirmChannel c) {
+        if (!retiring.remove(c)) return;
+        c.dead = true;
+        c.failAll(new IOException("channel retired after a basic.nack"));
+        Thread.ofVirtual().start(() -> { try { c.channel.abort(); } catch (Exception ignored) { /* already closed */ } });
+    }
+
     /** Fails publishes unconfirmed for longer than the send timeout (the caller may resend: ids are kept). */
     void expireOverdue() {
+        for (ConfirmChannel r : retiring) {
+            expireOverdue(r);
+            if (r.pending.isEmpty() || r.dead) closeRetired(r);
+        }
         ConfirmChannel c = current;
-        if (c == null) return;
+        if (c != null) expireOverdue(c);
+    }
+
+    private void expireOverdue(ConfirmChannel c) {
         long limit = settings.sendTimeout.toNanos();
         long now = System.nanoTime();
         for (Map.Entry<Long, Pending> e : c.pending.entrySet()) {
@@ -231,7 +262,7 @@ final class ConfirmedPublisher implements AutoCloseable {
 
     int unconfirmed() {
         ConfirmChannel c = current;
-        return c == null ? 0 : c.pending.size();
+        return (c == null ? 0 : c.pending.size()) + retiring.stream().mapToInt(r -> r.pending.size()).sum();
     }
 
     /** Waits (up to the send timeout) for unconfirmed publishes, then closes the channel; the rest fail. */
@@ -241,6 +272,7 @@ final class ConfirmedPublisher implements AutoCloseable {
         while (unconfirmed() > 0 && System.nanoTime() < deadline) {
             try { Thread.sleep(10); } catch (InterruptedException e) { Thread.currentThread().interrupt(); break; }
         }
+        for (ConfirmChannel r : retiring) closeRetired(r);
         ConfirmChannel c = current;
         if (c != null) {
             c.dead = true;

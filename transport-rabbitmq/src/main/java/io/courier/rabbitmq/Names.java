@@ -37,6 +37,9 @@ final class Names {
 
     String ordered(String group, int index) { return prefix + group + "~key-" + index; }
 
+    /** Whether {@code queue} is a registry (group or member names), a classic queue. */
+    boolean isRegistry(String queue) { return queue.startsWith(prefix) && (queue.endsWith("~groups") || queue.endsWith("~members")); }
+
     String members(String group) { return prefix + group + "~members"; }
 
     String groups() { return prefix + "~groups"; }

@@ -2,7 +2,6 @@ package io.courier.rabbitmq;
 
 import com.rabbitmq.client.AMQP;
 import com.rabbitmq.client.Channel;
-import com.rabbitmq.client.DefaultConsumer;
 import com.rabbitmq.client.Envelope;
 import com.rabbitmq.client.ShutdownSignalException;
 import io.courier.Destination;
@@ -54,13 +53,13 @@ final class RabbitReceiver implements Receiver {
     private final LeaseTable<RabbitDelivery> leases = new LeaseTable<>();
     private LeaseKeeper.Handle keeper;
     private final AtomicLong generation = new AtomicLong();
-    private final List<String> consumerTags = new ArrayList<>();
     private final Duration stall;
     private volatile boolean closing;
     private volatile boolean closed;
     /** Releases in flight (republish, then ack): close waits for them before it closes the channel. */
     private final Set<CompletableFuture<Void>> releasing = ConcurrentHashMap.newKeySet();
-    private Channel channel;
+    /** The channel and its consumers, kept consuming across cancels and channel errors (null until {@link #start}). */
+    private ReceiverChannel rc;
 
     RabbitReceiver(RabbitTransport transport, ReceiverSpec spec) {
         this.transport = transport;
@@ -73,12 +72,15 @@ final class RabbitReceiver implements Receiver {
     void start(com.rabbitmq.client.Connection connection, Topology topology) throws IOException {
         Names n = transport.settings.names;
         topology.declareGroup(spec.group(), spec.member());
-        channel = connection.createChannel();
-        channel.addShutdownListener(this::channelLost);
         // the runtime's starting window, fixed: basic.qos binds only consumers started after it, and re-consuming as
         // an adaptive window grew raced the client's connection recovery (a consumer cancelled and never restarted:
         // C2 "lost 9712 of 10000" across connection cuts in a clean-clone run)
-        channel.basicQos(spec.window());
+        rc = new ReceiverChannel(connection, spec.window(), name, new ReceiverChannel.Sink() {
+            @Override public void arrived(String queue, Destination d, Envelope e, AMQP.BasicProperties p, byte[] body) {
+                RabbitReceiver.this.arrived(queue, d, e, p, body);
+            }
+            @Override public void lost(ShutdownSignalException cause) { channelLost(cause); }
+        });
         consume(n.group(spec.group()), Destination.any(spec.group()));
         if (spec.member() != null) {
             consume(n.member(spec.group(), spec.member()), Destination.uni(spec.group(), spec.member()));
@@ -89,20 +91,10 @@ final class RabbitReceiver implements Receiver {
         log.info("transport=rabbitmq receiver opened {} prefetch={} qos={} ackDeadline={}", name, spec.prefetch(), spec.window(), spec.ackDeadline());
     }
 
-    private void consume(String queue, Destination destination) throws IOException {
-        consumerTags.add(channel.basicConsume(queue, false, new DefaultConsumer(channel) {
-            @Override
-            public void handleDelivery(String consumerTag, Envelope envelope, AMQP.BasicProperties props, byte[] body) {
-                arrived(queue, destination, envelope, props, body);
-            }
+    private void consume(String queue, Destination destination) throws IOException { rc.consume(queue, destination); }
 
-            @Override
-            public void handleCancel(String consumerTag) {
-                log.warn("transport=rabbitmq the broker cancelled the consumer of queue '{}' ({}): was the queue deleted? Its messages are no longer received",
-                        queue, name);
-            }
-        }));
-    }
+    /** The channel deliveries are settled on (for tests that break it). */
+    Channel channel() { return rc.channel(); }
 
     private void arrived(String queue, Destination destination, Envelope envelope, AMQP.BasicProperties props, byte[] body) {
         if (closed) return; // closing the channel requeues it
@@ -120,7 +112,7 @@ final class RabbitReceiver implements Receiver {
         int lost = leases.releaseAll().size();
         buffer.clear();
         if (!closed && !cause.isInitiatedByApplication()) {
-            log.warn("transport=rabbitmq receiver channel lost {}: {}; {} unsettled deliveries go back to the queue, consumers resume on recovery",
+            log.warn("transport=rabbitmq receiver channel lost {}: {}; {} unsettled deliveries go back to the queue, its consumers resume once it is back",
                     name, Errors.closeReason(cause) != null ? Errors.closeReason(cause) : cause.getMessage(), lost);
         }
     }
@@ -215,7 +207,9 @@ final class RabbitReceiver implements Receiver {
      * a blocked channel stalls no other receiver.
      */
     private void expireLeases() {
-        if (!closing) leases.sweep(this::expired);
+        if (closing) return;
+        leases.sweep(this::expired);
+        rc.heal();
     }
 
     private void expired(RabbitDelivery d) {
@@ -251,8 +245,8 @@ final class RabbitReceiver implements Receiver {
     private void basic(RabbitDelivery d, boolean nack, boolean requeue) {
         if (closed || d.generation != generation.get()) return;
         try {
-            if (nack) channel.basicNack(d.tag, false, requeue);
-            else channel.basicAck(d.tag, false);
+            if (nack) rc.channel().basicNack(d.tag, false, requeue);
+            else rc.channel().basicAck(d.tag, false);
         } catch (IOException | RuntimeException e) {
             log.debug("transport=rabbitmq settling {} failed, the broker redelivers it: {}", d, e.toString());
         }
@@ -268,11 +262,8 @@ final class RabbitReceiver implements Receiver {
         closing = true;
         transport.forget(this);
         if (keeper != null) keeper.close();
-        Channel ch = channel;
-        if (ch != null && ch.isOpen()) {
-            for (String tag : consumerTags) {
-                try { ch.basicCancel(tag); } catch (Exception e) { log.debug("cancel {} failed: {}", tag, e.toString()); }
-            }
+        if (rc != null && rc.channel().isOpen()) {
+            rc.cancelAll();
             List<CompletableFuture<Void>> released = new ArrayList<>(releasing);
             for (RabbitDelivery d : leases.snapshot()) {
                 if (!d.handedOut && leases.forget(d)) released.add(releaseUncounted(d));
@@ -286,13 +277,7 @@ final class RabbitReceiver implements Receiver {
         closed = true;
         buffer.clear();
         leases.releaseAll();
-        if (ch != null) {
-            try {
-                ch.close(); // the broker requeues every unacked delivery (C13)
-            } catch (Exception e) {
-                try { ch.abort(); } catch (Exception ignored) { /* gone */ }
-            }
-        }
+        if (rc != null) rc.close(); // the broker requeues every unacked delivery (C13)
         log.info("transport=rabbitmq receiver closed {}", name);
     }
 }

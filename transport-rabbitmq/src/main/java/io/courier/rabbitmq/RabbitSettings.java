@@ -2,6 +2,9 @@ package io.courier.rabbitmq;
 
 import com.rabbitmq.client.Address;
 import com.rabbitmq.client.ConnectionFactory;
+import com.rabbitmq.client.impl.recovery.RecordedConsumer;
+import com.rabbitmq.client.impl.recovery.RecordedQueue;
+import com.rabbitmq.client.impl.recovery.TopologyRecoveryFilter;
 import io.courier.InvalidUrlException;
 import io.courier.spi.Parameter;
 import io.courier.spi.Parameter.Kind;
@@ -115,6 +118,13 @@ final class RabbitSettings {
         f.setRequestedHeartbeat((int) Math.max(1, url.durationParam(HEARTBEAT.name()).toSeconds()));
         f.setAutomaticRecoveryEnabled(true);
         f.setTopologyRecoveryEnabled(true);
+        // consumers are restarted by their receiver (ReceiverChannel), which also covers a broker cancel and a channel
+        // error; registry queues are classic queues on one node, not worth re-declaring (a 404 from a node that is down
+        // would close the recovery channel and fail the recovery of the declarations after it)
+        f.setTopologyRecoveryFilter(new TopologyRecoveryFilter() {
+            @Override public boolean filterQueue(RecordedQueue q) { return !names.isRegistry(q.getName()); }
+            @Override public boolean filterConsumer(RecordedConsumer c) { return false; }
+        });
         f.setExceptionHandler(new ConnectionLog.Handler());
         f.setNetworkRecoveryInterval(url.durationParam(RECOVERY_INTERVAL.name()).toMillis());
         f.setChannelRpcTimeout((int) Math.max(10_000, connectTimeout.toMillis()));

@@ -26,7 +26,13 @@ final class Topology {
 
     private final Connection connection;
     private final RabbitSettings settings;
+    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(Topology.class);
+    /** A registry write that failed is not tried again for this long (its queue's node is down, probably). */
+    private static final long RECORD_RETRY_NANOS = TimeUnit.SECONDS.toNanos(30);
+
     private final Map<String, Long> declared = new ConcurrentHashMap<>();
+    /** Registry queue → when writing to it last failed (cleared by a success). */
+    private final Map<String, Long> recordFailedAt = new ConcurrentHashMap<>();
     private Channel channel;
 
     Topology(Connection connection, RabbitSettings settings) {
@@ -66,27 +72,41 @@ final class Topology {
      * Records {@code member} in the group's member registry ({@link Names#members}), once per connection (see
      * {@link #record}); it only hides a member queue from the operator tooling when lost.
      */
-    private void register(String group, String member) throws IOException { record(settings.names.members(group), member); }
+    private void register(String group, String member) { record(settings.names.members(group), member); }
 
     /**
      * Records {@code group} in the vhost's group registry ({@link Names#groups}), once per connection (see
      * {@link #record}): duplicates across connections are folded by the reader and dropped by a delete of the group;
      * a lost registration only hides the group from {@code groups list} until a connection uses it again.
      */
-    void registerGroup(String group) throws IOException { record(settings.names.groups(), group); }
+    void registerGroup(String group) { record(settings.names.groups(), group); }
 
     /**
      * Records {@code name} in {@code registry}, once per connection: a durable classic queue (cheaper than a quorum
      * queue; it only holds names) with one persistent message whose body is the name, published without confirm (the
-     * next connection that declares it records it again).
+     * next connection that declares it records it again). Best effort: a failure is logged once and retried after 30 s,
+     * never thrown.
      */
-    private void record(String registry, String name) throws IOException {
+    private void record(String registry, String name) {
         String key = registry + "/" + name;
         if (declared.containsKey(key)) return;
-        withChannel(registry, ch -> {
-            ch.queueDeclare(registry, true, false, false, Map.of("x-queue-type", "classic"));
-            ch.basicPublish("", registry, MessageProperties.PERSISTENT_BASIC, name.getBytes(StandardCharsets.UTF_8));
-        });
+        Long failed = recordFailedAt.get(registry);
+        if (failed != null && System.nanoTime() - failed < RECORD_RETRY_NANOS) return;
+        try {
+            withChannel(registry, ch -> {
+                ch.queueDeclare(registry, true, false, false, Map.of("x-queue-type", "classic"));
+                ch.basicPublish("", registry, MessageProperties.PERSISTENT_BASIC, name.getBytes(StandardCharsets.UTF_8));
+            });
+        } catch (IOException | RuntimeException e) {
+            // best effort: a classic registry queue lives on one node of a cluster, and a send or a receiver must not
+            // fail because that node is down (a lost entry only hides the name from the operator listing)
+            if (recordFailedAt.put(registry, System.nanoTime()) == null) {
+                log.warn("transport=rabbitmq could not record '{}' in the registry queue '{}' ({}); sends and receives go on, "
+                        + "the operator listing may miss it until a later use records it (retried after 30 s)", name, registry, e.getMessage());
+            }
+            return;
+        }
+        recordFailedAt.remove(registry);
         declared.put(key, System.nanoTime());
     }
 
